@@ -1,0 +1,3 @@
+from voxpad.cli import main
+
+raise SystemExit(main())

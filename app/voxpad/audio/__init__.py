@@ -1,0 +1,1 @@
+"""Audio in and out: microphone capture, playback, file decoding. No Qt here."""

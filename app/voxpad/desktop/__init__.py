@@ -1,0 +1,1 @@
+"""Desktop integration: single instance, hotkeys, typing into other apps."""

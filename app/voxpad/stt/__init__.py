@@ -1,0 +1,1 @@
+"""Speech to text: faster-whisper engine and streaming dictation. No Qt here."""

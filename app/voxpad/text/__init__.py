@@ -1,0 +1,1 @@
+"""Text logic: joining dictated text into a document. No Qt here."""

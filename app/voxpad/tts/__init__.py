@@ -1,0 +1,1 @@
+"""Text to speech: piper voice, sentence splitting, streamed read-aloud. No Qt here."""

@@ -1,0 +1,1 @@
+"""Qt widgets and the controllers that bridge the engines to them."""

@@ -1,0 +1,78 @@
+"""Test-run set-up shared by every test.
+
+Before anything imports sounddevice or Qt, this starts a private X server and sound
+server (see desktop_session.py) and points the environment at them, and points Voxpad's
+settings and data folders at a temporary place so no test touches a user's real files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SPEECH_DIR = REPO.parent / "shared" / "testdata" / "speech"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import desktop_session  # noqa: E402
+
+_session: desktop_session.DesktopSession | None = None
+_missing: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _session, _missing
+    home = Path(tempfile.mkdtemp(prefix="voxpad-test-home-"))
+    os.environ["VOXPAD_CONFIG_DIR"] = str(home / "config")
+    os.environ["VOXPAD_DATA_DIR"] = str(home / "data")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    _missing = desktop_session.missing_tools()
+    if _missing:
+        if os.environ.get("CI"):
+            raise pytest.UsageError(
+                "CI must run the audio and desktop tests, but these tools are missing: "
+                + ", ".join(_missing))
+        return
+    if os.environ.get("VOXPAD_TEST_USE_CURRENT_DESKTOP"):
+        return
+    _session = desktop_session.start()
+    os.environ.update(_session.env)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _session is not None:
+        _session.stop()
+
+
+@pytest.fixture(scope="session")
+def desktop() -> desktop_session.DesktopSession:
+    """The private X server and sound server; skips only on a developer desktop lacking the tools."""
+    if _missing:
+        pytest.skip("needs " + ", ".join(_missing) + " (CI installs them)")
+    if _session is None:
+        pytest.skip("VOXPAD_TEST_USE_CURRENT_DESKTOP is set")
+    return _session
+
+
+@pytest.fixture(scope="session")
+def speech_clips() -> list[tuple[Path, str]]:
+    """The real speech set: (wav path, reference transcript) pairs."""
+    manifest = SPEECH_DIR / "manifest.tsv"
+    if not manifest.exists():
+        pytest.fail(f"The speech test set is missing: {manifest}")
+    rows = manifest.read_text(encoding="utf-8").splitlines()[1:]
+    clips = []
+    for row in rows:
+        name, _duration, transcript, *_ = row.split("\t")
+        clips.append((SPEECH_DIR / name, transcript))
+    return clips
+
+
+@pytest.fixture(scope="session")
+def jfk_wav() -> Path:
+    return SPEECH_DIR / "jfk.wav"
