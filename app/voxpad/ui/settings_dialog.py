@@ -1,0 +1,86 @@
+"""Settings: microphone, output device, voice speed, and how dictation ends an utterance."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QWidget,
+)
+
+from voxpad.config import Settings
+
+_DEFAULT_DEVICE = "System default"
+
+
+def _device_combo(names: list[str], current: str | None, accessible: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(accessible)
+    combo.addItem(_DEFAULT_DEVICE, None)
+    for name in names:
+        combo.addItem(name, name)
+    if current is not None:
+        index = combo.findData(current)
+        if index < 0:  # a device that is gone: keep the choice visible rather than drop it
+            combo.addItem(f"{current} (not connected)", current)
+            index = combo.count() - 1
+        combo.setCurrentIndex(index)
+    return combo
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; ``result_settings()`` returns it after OK."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        input_devices: list[str],
+        output_devices: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Voxpad Settings")
+        self._settings = deepcopy(settings)
+        self.microphone = _device_combo(input_devices, settings.input_device, "Microphone")
+        self.output = _device_combo(output_devices, settings.output_device, "Output device")
+        self.speed = QDoubleSpinBox()
+        self.speed.setAccessibleName("Voice speed")
+        self.speed.setRange(0.5, 2.0)
+        self.speed.setSingleStep(0.1)
+        self.speed.setDecimals(1)
+        self.speed.setSuffix("×")
+        self.speed.setValue(settings.voice_speed)
+        self.silence = QDoubleSpinBox()
+        self.silence.setAccessibleName("Silence that ends an utterance")
+        self.silence.setRange(0.2, 5.0)
+        self.silence.setSingleStep(0.1)
+        self.silence.setDecimals(1)
+        self.silence.setSuffix(" s")
+        self.silence.setValue(settings.silence_timeout)
+
+        form = QFormLayout(self)
+        form.addRow("&Microphone:", self.microphone)
+        form.addRow("&Output device:", self.output)
+        form.addRow("Voice &speed:", self.speed)
+        form.addRow("S&ilence ends an utterance after:", self.silence)
+        note = QLabel("Speech is recognised and spoken on this computer. Nothing is sent anywhere.")
+        note.setWordWrap(True)
+        form.addRow(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def result_settings(self) -> Settings:
+        result = self._settings
+        result.input_device = self.microphone.currentData()
+        result.output_device = self.output.currentData()
+        result.voice_speed = round(self.speed.value(), 2)
+        result.silence_timeout = round(self.silence.value(), 2)
+        return result.clamp()

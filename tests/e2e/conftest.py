@@ -1,0 +1,1 @@
+from conftest_e2e import launch  # noqa: F401  (fixture)

@@ -1,0 +1,99 @@
+"""Run the real ``voxpad`` program on the test run's X server and sound server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+class RunningApp:
+    """A ``voxpad`` process with its window found on the X server."""
+
+    def __init__(self, desktop, tmp_path: Path, args: list[str]) -> None:
+        self.desktop = desktop
+        self.env = {
+            **os.environ,
+            **desktop.env,
+            "QT_QPA_PLATFORM": "xcb",
+            "VOXPAD_CONFIG_DIR": str(tmp_path / "config"),
+            "VOXPAD_DATA_DIR": str(tmp_path / "data"),
+        }
+        self.log = open(tmp_path / "voxpad.log", "wb")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voxpad", *args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.window_id: str | None = None
+
+    def xdotool(self, *args: str, timeout: float = 30) -> str:
+        result = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise AssertionError(f"xdotool {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def wait_for_window(self, title_part: str, timeout: float = 30) -> float:
+        """Wait until a window whose title contains ``title_part`` is mapped; return seconds since launch."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "voxpad exited: " + self.read_log()
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title_part],
+                                   env=self.env, capture_output=True, text=True)
+            if found.returncode == 0 and found.stdout.strip():
+                self.window_id = found.stdout.split()[0]
+                return time.monotonic() - self.started
+            time.sleep(0.05)
+        raise AssertionError(f"no window titled {title_part!r} appeared: " + self.read_log())
+
+    def focus(self) -> None:
+        self.xdotool("windowfocus", "--sync", self.window_id)
+
+    def key(self, *keys: str) -> None:
+        self.focus()
+        self.xdotool("key", "--clearmodifiers", *keys)
+
+    def read_log(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-3000:]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def launch(desktop, tmp_path):
+    apps: list[RunningApp] = []
+
+    def start(*args: str) -> RunningApp:
+        app = RunningApp(desktop, tmp_path, list(args))
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        app.close()
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def recording_streams(env) -> int:
+    """How many capture streams the sound server has open (the app's microphone among them)."""
+    out = subprocess.run(["pactl", "list", "short", "source-outputs"], env=env, capture_output=True, text=True)
+    return len([line for line in out.stdout.splitlines() if line.strip()])

@@ -1,0 +1,81 @@
+"""The real app on a real X server and sound server, driven by real key presses."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from conftest_e2e import RunningApp, recording_streams, wait_until  # noqa: F401  (see conftest)
+from speech_metrics import wer
+
+pytestmark = pytest.mark.e2e
+
+JFK = ("and so my fellow americans ask not what your country can do for you "
+       "ask what you can do for your country")
+
+
+def test_dictate_with_keyboard_into_the_document(launch, desktop, tmp_path, jfk_wav):
+    doc = tmp_path / "dictated.txt"
+    doc.write_text("")
+    app = launch("--open", str(doc))
+    seconds_to_window = app.wait_for_window("dictated.txt")
+    print(f"window on screen {seconds_to_window:.2f} s after launch")
+    before = recording_streams(app.env)
+    app.key("ctrl+d")
+    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
+    desktop.play(jfk_wav)
+    app.key("ctrl+d")
+    # The last words are decoded after Stop; then save with Ctrl+S and read the file.
+    wait_until(lambda: recording_streams(app.env) == before, 15, "the microphone to close")
+
+    def saved_text():
+        app.key("ctrl+s")
+        time.sleep(0.3)
+        text = doc.read_text()
+        return text if len(text.split()) >= 15 else None
+
+    text = wait_until(saved_text, 60, "the dictated words in the saved file", interval=1)
+    assert wer([JFK], [text]) < 0.2, text
+    assert app.process.poll() is None
+
+
+def test_read_aloud_reaches_the_speaker(launch, desktop, tmp_path):
+    from faster_whisper import WhisperModel
+
+    from voxpad.models.defaults import bundled_whisper_model
+
+    text = "Reading aloud works offline. The voice comes from this computer."
+    doc = tmp_path / "read.txt"
+    doc.write_text(text)
+    app = launch("--open", str(doc))
+    app.wait_for_window("read.txt")
+    recording = tmp_path / "heard.wav"
+    recorder = desktop.record(recording)
+    try:
+        time.sleep(0.5)  # parec must be attached before the first sound
+        app.key("ctrl+Home")
+        app.key("ctrl+r")
+
+        def heard_enough():
+            try:
+                audio, rate = soundfile.read(recording)
+            except Exception:
+                return False
+            speech = abs(audio) > 0.02
+            if not speech.any():
+                return False
+            last_sound = len(audio) - speech[::-1].argmax()
+            return (len(audio) - last_sound) / rate > 1.5  # 1.5 s of silence after speech
+
+        wait_until(heard_enough, 60, "the document to be read aloud", interval=0.5)
+    finally:
+        recorder.terminate()
+        recorder.wait(5)
+    model = WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
+    segments, _ = model.transcribe(str(recording), beam_size=5, language="en")
+    heard = " ".join(s.text for s in segments)
+    assert wer([text], [heard]) < 0.15, heard
+    assert app.process.poll() is None
