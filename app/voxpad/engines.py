@@ -47,6 +47,10 @@ class Engines:
                 self._voice = Voice.load(path)
             return self._voice
 
+    def lazy_recognizer(self) -> LoadOnFirstUse:
+        """A stand-in that loads the recognizer on its first decode (on the caller's thread)."""
+        return LoadOnFirstUse(self)
+
     def use_models(self, speech_model: str | None, voice_model: str | None) -> None:
         """Point at other models; they load on next use."""
         with self._lock_stt:
@@ -55,3 +59,13 @@ class Engines:
         with self._lock_tts:
             if voice_model != self._voice_model:
                 self._voice_model, self._voice = voice_model, None
+
+
+class LoadOnFirstUse:
+    """Looks like a SpeechRecognizer to dictation; loads the real one when first asked to decode."""
+
+    def __init__(self, engines: Engines) -> None:
+        self._engines = engines
+
+    def transcribe(self, *args, **kwargs):
+        return self._engines.recognizer().transcribe(*args, **kwargs)

@@ -47,7 +47,7 @@ def test_read_aloud_reaches_the_speaker(launch, desktop, tmp_path):
 
     from voxpad.models.defaults import bundled_whisper_model
 
-    text = "Reading aloud works offline. The voice comes from this computer."
+    text = "The weather is pleasant today. We will walk to the market and buy fresh bread."
     doc = tmp_path / "read.txt"
     doc.write_text(text)
     app = launch("--open", str(doc))

@@ -46,7 +46,7 @@ def test_save_and_open_round_trip(window, qtbot, tmp_path):
 
 
 def test_unsaved_prompt_cancel_keeps_the_text(window, qtbot):
-    window.editor.setPlainText("important words")
+    window.editor.insertPlainText("important words")
     asked = []
     window.ask_save_changes = lambda: asked.append(1) or SaveChoice.CANCEL
     window.new_document()
@@ -58,7 +58,7 @@ def test_unsaved_prompt_cancel_keeps_the_text(window, qtbot):
 def test_unsaved_prompt_save_writes_the_file(window, tmp_path):
     path = tmp_path / "notes.txt"
     window.save_to(path)
-    window.editor.setPlainText("more words")
+    window.editor.insertPlainText("more words")
     window.ask_save_changes = lambda: SaveChoice.SAVE
     window.new_document()
     assert path.read_text() == "more words"
@@ -66,7 +66,7 @@ def test_unsaved_prompt_save_writes_the_file(window, tmp_path):
 
 
 def test_failed_save_says_why_and_keeps_the_document(window, tmp_path):
-    window.editor.setPlainText("do not lose me")
+    window.editor.insertPlainText("do not lose me")
     assert not window.save_to(tmp_path / "missing-folder" / "x.txt")
     assert "does not exist" in window.status_label.text()
     assert window.editor.toPlainText() == "do not lose me"

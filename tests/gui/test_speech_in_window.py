@@ -25,7 +25,7 @@ def test_transcribe_file_shows_progress_and_inserts_at_cursor(window, qtbot, jfk
     assert not window.progress.isVisible()
     assert fractions and fractions == sorted(fractions) and fractions[-1] > 0.9
     text = window.editor.toPlainText()
-    assert text.startswith("Quote: And so")
+    assert text.startswith("Quote: and so")
     assert wer(["and so my fellow americans ask not what your country can do for you "
                 "ask what you can do for your country"], [text[len("Quote: "):]]) < 0.15
     assert "Transcribed jfk.wav" in window.status_label.text()

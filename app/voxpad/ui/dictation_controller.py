@@ -1,8 +1,8 @@
 """Bridges microphone dictation to the window: a worker thread in, Qt signals out.
 
 The worker captures from the moment Dictate is pressed, even while the speech model is
-still loading: blocks wait in memory and are transcribed once it is ready, so the first
-words are never lost.
+still loading: blocks wait in the microphone's queue and are transcribed once it is ready,
+so the first words are never lost.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from PySide6.QtCore import QObject, Signal
 from voxpad.audio.microphone import Microphone
 from voxpad.engines import Engines
 from voxpad.errors import VoxpadError
-from voxpad.stt.dictation import DictationEvent, StreamingDictation
+from voxpad.stt.dictation import DictationEvent, StreamingDictation, run_microphone_dictation
 
 log = logging.getLogger(__name__)
-
-_READ_TIMEOUT = 0.1
 
 
 class DictationController(QObject):
@@ -38,17 +36,20 @@ class DictationController(QObject):
         self._engines = engines
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._finished = True
         self.input_device: str | None = None
         self.silence_timeout = 0.7
 
     @property
     def active(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        # A flag set before ``stopped`` is emitted, so a slot on that signal already sees False.
+        return self._thread is not None and not self._finished
 
     def start(self) -> None:
         if self.active:
             return
         self._stop.clear()
+        self._finished = False
         self._thread = threading.Thread(target=self._run, name="dictation", daemon=True)
         self._thread.start()
 
@@ -66,54 +67,32 @@ class DictationController(QObject):
     def _emit_event(self, event: DictationEvent) -> None:
         (self.final if event.kind == "final" else self.partial).emit(event.text)
 
+    def _should_stop(self) -> bool:
+        if self._stop.is_set():
+            self.transcribing.emit()
+            return True
+        return False
+
     def _run(self) -> None:
         microphone = Microphone(device=self.input_device)
-        try:
-            microphone.start()
-        except VoxpadError as exc:
-            self.failed.emit(str(exc))
-            self.stopped.emit()
-            return
-        self.started.emit()
-        pending = []  # blocks captured before the model is ready
-        dictation: StreamingDictation | None = None
         failure: str | None = None
         try:
-            while not self._stop.is_set():
-                block = microphone.read(_READ_TIMEOUT)
-                if block is not None:
-                    self.level.emit(block.level)
-                    pending.append(block.samples)
-                if microphone.failure is not None:
-                    failure = str(microphone.failure)
-                    break
-                if dictation is None and pending and self._engines.recognizer_loaded:
-                    dictation = self._new_dictation()
-                if dictation is not None:
-                    for samples in pending:
-                        dictation.feed(samples)
-                    pending.clear()
-            pending.extend(block.samples for block in microphone.stop())
-            self.level.emit(0.0)
-            self.transcribing.emit()
-            if dictation is None and pending:
-                dictation = self._new_dictation()  # loads the model here if needed
-            if dictation is not None:
-                for samples in pending:
-                    dictation.feed(samples)
-                dictation.finish()
+            microphone.start()
+            self.started.emit()
+            # The recognizer loads on first decode, so capture starts even while the model
+            # is still loading; blocks wait in the microphone's queue meanwhile.
+            dictation = StreamingDictation(
+                self._engines.lazy_recognizer(), on_event=self._emit_event,
+                silence_timeout=self.silence_timeout)
+            run_microphone_dictation(microphone, dictation, self._should_stop, on_level=self.level.emit)
         except VoxpadError as exc:
             failure = str(exc)
-        except Exception as exc:  # a bug must not kill dictation silently
+        except Exception as exc:  # a bug must not end dictation silently
             log.exception("Dictation failed")
             failure = f"Dictation stopped because of an internal error ({type(exc).__name__}: {exc})."
         finally:
             microphone.stop()
+            self._finished = True
             if failure:
                 self.failed.emit(failure)
             self.stopped.emit()
-
-    def _new_dictation(self) -> StreamingDictation:
-        return StreamingDictation(
-            self._engines.recognizer(), on_event=self._emit_event, silence_timeout=self.silence_timeout
-        )

@@ -1,0 +1,210 @@
+"""Read a document aloud sentence by sentence, reporting which sentence is being heard.
+
+Synthesis runs on a worker thread a few seconds ahead of playback: the first sentence is
+synthesised at once (~160 ms) so sound starts immediately whatever the document's length,
+and the rest are queued into the Speaker while earlier ones play.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from voxpad.audio.speaker import Speaker
+from voxpad.errors import AudioDeviceError
+from voxpad.tts.sentences import SentenceSpan, split_sentences
+from voxpad.tts.voice import Voice
+
+_LOG = logging.getLogger(__name__)
+
+# Audio synthesised ahead of what is playing: enough to ride out a slow sentence, small
+# enough that stop() wastes little work and a long document costs little memory.
+LOOKAHEAD_SECONDS = 8.0
+# The first span is cut shorter than the rest, at a clause break where there is one:
+# synthesis time grows with length (80 characters: 0.15-0.35 s on two cores, by load).
+FIRST_SPAN_CHARS = 80
+# How often a waiting worker re-checks for stop() when nothing else wakes it.
+_POLL_SECONDS = 0.2
+
+
+@dataclass
+class _Reading:
+    """One read() call: its text and the flags its worker thread watches."""
+
+    text: str
+    base_offset: int
+    speed: float
+    stopped: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
+@dataclass(frozen=True)
+class _SentenceMarker:
+    """Queued with each sentence's audio so the Speaker can say when it starts sounding."""
+
+    reading: _Reading
+    span: SentenceSpan
+
+
+class SentenceReader:
+    """Reads text aloud through a Voice and a Speaker, one sentence at a time.
+
+    Callbacks run on worker threads (the UI layer marshals them to its own thread) and
+    must not block. ``on_sentence`` receives each span, offsets shifted by ``base_offset``,
+    when it starts sounding; ``on_finished`` fires when everything has been heard (not
+    after stop()); ``on_error`` receives what went wrong, after which reading has ended.
+    """
+
+    def __init__(
+        self,
+        voice: Voice,
+        speaker: Speaker,
+        *,
+        on_sentence: Callable[[SentenceSpan], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self._voice = voice
+        self._speaker = speaker
+        self._on_sentence = on_sentence
+        self._on_finished = on_finished
+        self._on_error = on_error
+        self._reading: _Reading | None = None
+        # Held while calling back and by stop(): once stop() returns, no callback of the
+        # stopped reading is running or will start.
+        self._callback_lock = threading.RLock()
+        self._listening = False
+
+    @property
+    def is_reading(self) -> bool:
+        """True from read() until the text has been heard, stop() or an error."""
+        return self._reading is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_reading and self._speaker.paused
+
+    def read(self, text: str, base_offset: int = 0, speed: float = 1.0) -> None:
+        """Start reading ``text`` (stopping any reading in progress); returns at once."""
+        self.stop()
+        self._speaker.stop()  # also clears a device failure left by an earlier reading
+        reading = _Reading(text, base_offset, speed)
+        reading.thread = threading.Thread(target=self._run, args=(reading,), name="voxpad-reader", daemon=True)
+        with self._callback_lock:
+            self._reading = reading
+        self._listen(True)
+        reading.thread.start()
+
+    def stop(self) -> None:
+        """Stop synthesis and playback at once."""
+        with self._callback_lock:
+            reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.stopped.set()
+            reading.wake.set()
+            self._speaker.stop()
+            self._listen(False)
+
+    def pause(self) -> None:
+        """Hold playback where it is; synthesis goes on up to its look-ahead."""
+        if self.is_reading:
+            self._speaker.pause()
+
+    def resume(self) -> None:
+        self._speaker.resume()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the current reading to end; False if it is still going after ``timeout``."""
+        reading = self._reading
+        if reading is None or reading.thread is None:
+            return True
+        reading.thread.join(timeout)
+        return not reading.thread.is_alive()
+
+    def _listen(self, on: bool) -> None:
+        """Hear the Speaker's events only while reading, so idle readers hold no hooks on it."""
+        with self._callback_lock:
+            if on == self._listening:
+                return
+            self._listening = on
+            if on:
+                self._speaker.add_marker_listener(self._marker_started)
+                self._speaker.add_failure_listener(self._device_failed)
+            else:
+                self._speaker.remove_marker_listener(self._marker_started)
+                self._speaker.remove_failure_listener(self._device_failed)
+
+    # -- worker thread ----------------------------------------------------------------------
+
+    def _run(self, reading: _Reading) -> None:
+        try:
+            # Split here, not in read(): a long document takes a while and read() runs on the UI thread.
+            for span in _quick_start(split_sentences(reading.text), reading.base_offset):
+                if not self._wait_for_room(reading):
+                    return
+                samples = self._voice.synthesize(span.text, speed=reading.speed)
+                if reading.stopped.is_set():
+                    return
+                if len(samples):
+                    self._speaker.play(samples, self._voice.sample_rate, _SentenceMarker(reading, span))
+            while not reading.stopped.is_set():
+                if self._speaker.drain(timeout=_POLL_SECONDS):
+                    break
+        except Exception as exc:  # reported to the UI; a non-Voxpad error is a bug shown as such
+            if not isinstance(exc, AudioDeviceError):
+                _LOG.exception("Reading aloud failed")
+            self._end(reading, lambda: self._on_error and self._on_error(exc))
+            return
+        self._end(reading, lambda: self._on_finished and self._on_finished())
+
+    def _wait_for_room(self, reading: _Reading) -> bool:
+        """Block while enough audio is queued ahead; False once the reading is stopped."""
+        while self._speaker.queued_seconds > LOOKAHEAD_SECONDS:
+            if self._speaker.failure is not None:
+                raise self._speaker.failure
+            reading.wake.wait(_POLL_SECONDS)
+            reading.wake.clear()
+            if reading.stopped.is_set():
+                return False
+        return not reading.stopped.is_set()
+
+    def _end(self, reading: _Reading, callback: Callable[[], object]) -> None:
+        with self._callback_lock:
+            if self._reading is not reading or reading.stopped.is_set():
+                return
+            self._reading = None
+            self._listen(False)
+            try:
+                callback()
+            except Exception:
+                _LOG.exception("A reader callback failed")
+
+    # -- called from the Speaker's notifier thread ------------------------------------------
+
+    def _marker_started(self, marker: object) -> None:
+        if not isinstance(marker, _SentenceMarker):
+            return
+        marker.reading.wake.set()  # a sentence began: room to synthesise another
+        with self._callback_lock:
+            if self._reading is not marker.reading or self._on_sentence is None:
+                return
+            try:
+                self._on_sentence(marker.span)
+            except Exception:
+                _LOG.exception("A reader on_sentence callback failed")
+
+    def _device_failed(self, error: AudioDeviceError) -> None:
+        reading = self._reading
+        if reading is not None:
+            reading.wake.set()
+
+
+def _quick_start(spans: list[SentenceSpan], base_offset: int) -> list[SentenceSpan]:
+    """Spans shifted into document offsets, the first cut short so sound starts at once."""
+    if spans and len(spans[0].text) > FIRST_SPAN_CHARS:
+        head = spans[0]
+        spans = [piece.shifted(head.start) for piece in split_sentences(head.text, FIRST_SPAN_CHARS)] + spans[1:]
+    return [span.shifted(base_offset) for span in spans]

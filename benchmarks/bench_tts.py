@@ -1,0 +1,220 @@
+"""Text-to-speech figures: voice load, time to first sound, real-time factor.
+
+Time to first sound is measured where a listener would: from ``SentenceReader.read()``
+to the first loud sample arriving at the sound server (``parec`` on the sink's monitor).
+By default the script starts a private PulseAudio with a null sink (as the tests do), so
+nothing plays on your speakers; ``--current-desktop`` uses the running sound server.
+
+    python benchmarks/bench_tts.py [--runs 7]
+
+Prints medians of several runs; compare ratios between machines, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+ONE_SENTENCE = "The meeting is moved to Thursday at ten."
+# Starts with the same sentence, so the ratio shows what the length of the text costs.
+FORTY_SENTENCES = " ".join([ONE_SENTENCE] + [
+    f"Item {n}: the meeting is moved to Thursday at ten, and everyone should bring their notes."
+    for n in range(2, 41)])
+LOUD = 0.02  # the voice starts with ~40 ms of near-silence; this is the first audible sound
+
+
+class SinkListener:
+    """Timestamps the first loud sample the sound server's sink plays after arm()."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        sink = subprocess.run(["pactl", "get-default-sink"], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        self._process = subprocess.Popen(
+            ["parec", f"--device={sink}.monitor", "--raw", "--format=s16le", "--rate=16000",
+             "--channels=1", "--latency-msec=5"],
+            stdout=subprocess.PIPE, env=env)
+        self._armed = False
+        self._heard: float | None = None
+        self._flowing = threading.Event()
+        self._done = threading.Event()
+        threading.Thread(target=self._listen, daemon=True).start()
+        # An idle null sink first serves a new client after up to 2 s; wait that out once.
+        if not self._flowing.wait(10):
+            raise RuntimeError("parec delivered no audio")
+
+    def _listen(self) -> None:
+        while chunk := self._process.stdout.read(160):  # 5 ms
+            self._flowing.set()
+            if self._armed and self._heard is None:
+                if np.abs(np.frombuffer(chunk, np.int16)).max() > LOUD * 32768:
+                    self._heard = time.perf_counter()
+                    self._done.set()
+
+    def arm(self) -> None:
+        self._heard = None
+        self._done.clear()
+        self._armed = True
+
+    def wait(self, timeout: float = 10) -> float:
+        if not self._done.wait(timeout):
+            raise RuntimeError("no sound reached the sink")
+        self._armed = False
+        return self._heard
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(5)
+
+
+def median_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:6.0f} ms  (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
+
+
+def reader_first_sound(voice, speaker, listener: SinkListener, text: str) -> tuple[float, float]:
+    """Seconds from read() to the first sound at the sink, and to the on_sentence callback."""
+    from voxpad.audio.speaker import Speaker
+    from voxpad.tts.reader import SentenceReader
+
+    current = speaker or Speaker()
+    announced = threading.Event()
+    callback_at: list[float] = []
+    reader = SentenceReader(voice, current,
+                            on_sentence=lambda span: (callback_at.append(time.perf_counter()), announced.set()))
+    listener.arm()
+    start = time.perf_counter()
+    reader.read(text)
+    heard = listener.wait()
+    announced.wait(10)
+    reader.stop()
+    if speaker is None:
+        current.close()
+    return heard - start, callback_at[0] - start
+
+
+def naive_first_sound(voice, listener: SinkListener) -> float:
+    """The baseline design.md describes: synthesise, then sounddevice.play() on a new stream."""
+    import sounddevice
+
+    listener.arm()
+    start = time.perf_counter()
+    sounddevice.play(voice.synthesize(ONE_SENTENCE), voice.sample_rate)
+    heard = listener.wait()
+    sounddevice.stop()
+    return heard - start
+
+
+def first_sound_figures(voice, listener: SinkListener, runs: int) -> dict[str, list[float]]:
+    """Each way of starting speech, interleaved run by run so machine noise hits all alike."""
+    from voxpad.audio.speaker import Speaker
+
+    figures: dict[str, list[float]] = {}
+
+    def note(name: str, seconds: float) -> None:
+        figures.setdefault(name, []).append(seconds)
+        time.sleep(0.3)  # let the sink fall silent before the next measurement
+
+    with Speaker() as speaker:
+        speaker.open(voice.sample_rate)
+        for _ in range(runs):
+            start = time.perf_counter()
+            voice.synthesize(ONE_SENTENCE)
+            figures.setdefault("synth", []).append(time.perf_counter() - start)
+            sound, callback = reader_first_sound(voice, speaker, listener, ONE_SENTENCE)
+            note("one", sound)
+            figures.setdefault("one_cb", []).append(callback)
+            sound, callback = reader_first_sound(voice, speaker, listener, FORTY_SENTENCES)
+            note("forty", sound)
+            figures.setdefault("forty_cb", []).append(callback)
+            note("cold", reader_first_sound(voice, None, listener, ONE_SENTENCE)[0])
+            note("naive", naive_first_sound(voice, listener))
+    return figures
+
+
+def underflows_during_long_read(voice, seconds: float = 10.0) -> int:
+    from voxpad.audio.speaker import Speaker
+    from voxpad.tts.reader import SentenceReader
+
+    with Speaker() as speaker:
+        reader = SentenceReader(voice, speaker)
+        reader.read(FORTY_SENTENCES)
+        time.sleep(seconds)
+        count = speaker.underflows
+        reader.stop()
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7, help="runs per figure (median printed)")
+    parser.add_argument("--current-desktop", action="store_true", help="use the running sound server")
+    args = parser.parse_args()
+    runs = max(1, args.runs)
+
+    session = None
+    if not args.current_desktop:
+        if shutil.which("pulseaudio") is None or shutil.which("parec") is None:
+            print("needs pulseaudio and parec (or --current-desktop)", file=sys.stderr)
+            return 1
+        sys.path.insert(0, str(REPO / "tests"))
+        import desktop_session
+
+        session = desktop_session.start()
+        os.environ.update(session.env)
+    try:
+        from voxpad.tts.sentences import split_sentences
+        from voxpad.tts.voice import Voice
+
+        loads = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            voice = Voice.load()
+            loads.append(time.perf_counter() - start)
+        voice.synthesize("Warm up.")
+        print(f"medians of {runs} runs, {os.cpu_count()} cores")
+        print(f"voice load                         {median_ms(loads)}")
+
+        start = time.perf_counter()
+        audio_seconds = sum(len(voice.synthesize(span.text)) for span in split_sentences(FORTY_SENTENCES))
+        elapsed = time.perf_counter() - start
+        audio_seconds /= voice.sample_rate
+        print(f"real-time factor (40 sentences)    {elapsed / audio_seconds:6.3f}  "
+              f"({audio_seconds:.0f} s of speech in {elapsed:.1f} s)")
+
+        listener = SinkListener(dict(os.environ))
+        try:
+            f = first_sound_figures(voice, listener, runs)
+        finally:
+            listener.close()
+        med = {name: statistics.median(values) for name, values in f.items()}
+        print(f"synthesis of one sentence          {median_ms(f['synth'])}")
+        print("read() to first sound at the sink:")
+        print(f"  1 sentence, stream open          {median_ms(f['one'])}")
+        print(f"  40 sentences, stream open        {median_ms(f['forty'])}  "
+              f"(ratio to 1 sentence {med['forty'] / med['one']:.2f})")
+        print(f"  1 sentence, new Speaker          {median_ms(f['cold'])}")
+        print(f"  naive synthesize + sd.play       {median_ms(f['naive'])}  "
+              f"(ratio to stream open {med['naive'] / med['one']:.2f})")
+        print(f"  after synthesis (1 sentence)     {(med['one'] - med['synth']) * 1000:6.0f} ms  "
+              "(block, device buffer, the voice's lead-in)")
+        print("read() to on_sentence callback:")
+        print(f"  1 sentence                       {median_ms(f['one_cb'])}")
+        print(f"  40 sentences                     {median_ms(f['forty_cb'])}")
+        print(f"glitches in 10 s of reading        {underflows_during_long_read(voice):6d}")
+    finally:
+        if session is not None:
+            session.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Decoding audio files: every common layout comes out as float32 mono 16 kHz; bad files give one sentence."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voxpad.audio.decode import audio_duration, load_audio_file
+from voxpad.errors import AudioFileError
+
+TONE_HZ = 440.0
+SECONDS = 1.5
+
+
+def tone(rate: int, channels: int = 1, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(rate * SECONDS)) / rate
+    wave = (amplitude * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
+    return np.stack([wave] * channels, axis=1) if channels > 1 else wave
+
+
+def dominant_frequency(samples: np.ndarray, rate: int = 16000) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[np.argmax(spectrum)])
+
+
+def assert_one_sentence(error: AudioFileError, mentions: str) -> None:
+    message = str(error)
+    assert message.endswith("."), message
+    assert "\n" not in message and "Traceback" not in message
+    assert mentions in message
+
+
+@pytest.mark.parametrize(
+    ("name", "rate", "channels", "subtype"),
+    [
+        ("pcm16_16k.wav", 16000, 1, "PCM_16"),
+        ("unsigned8.wav", 16000, 1, "PCM_U8"),
+        ("pcm24.wav", 16000, 1, "PCM_24"),
+        ("float32.wav", 16000, 1, "FLOAT"),
+        ("stereo.wav", 16000, 2, "PCM_16"),
+        ("cd_44k1_stereo.wav", 44100, 2, "PCM_16"),
+        ("phone_8k.wav", 8000, 1, "PCM_16"),
+        ("studio_48k.flac", 48000, 1, "PCM_24"),
+        ("vorbis.ogg", 22050, 2, "VORBIS"),
+        ("lame.mp3", 44100, 1, "MPEG_LAYER_III"),
+    ],
+)
+def test_formats_decode_to_mono_16k_float(tmp_path: Path, name: str, rate: int, channels: int, subtype: str) -> None:
+    path = tmp_path / name
+    sf.write(path, tone(rate, channels), rate, subtype=subtype)
+
+    samples = load_audio_file(path)
+
+    assert samples.dtype == np.float32 and samples.ndim == 1
+    # mp3 and vorbis add encoder delay/padding; PCM must be exact to a few samples.
+    assert abs(len(samples) / 16000 - SECONDS) < (0.1 if subtype in ("VORBIS", "MPEG_LAYER_III") else 0.002)
+    assert abs(dominant_frequency(samples) - TONE_HZ) < 5
+    rms = float(np.sqrt(np.mean(samples[1000:-1000] ** 2)))
+    assert rms == pytest.approx(0.5 / np.sqrt(2), rel=0.1)  # stereo is averaged, not summed
+    assert abs(audio_duration(path) - SECONDS) < 0.1
+
+
+def test_real_speech_file_decodes(jfk_wav: Path) -> None:
+    samples = load_audio_file(jfk_wav)
+    assert len(samples) == 11 * 16000
+    assert 0.1 < float(np.abs(samples).max()) <= 1.0
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(tmp_path / "nowhere.wav")
+    assert_one_sentence(caught.value, "does not exist")
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(tmp_path)
+    assert_one_sentence(caught.value, "is a folder")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.wav"
+    path.touch()
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(path)
+    assert_one_sentence(caught.value, "is empty")
+
+
+def test_wav_with_no_samples(tmp_path: Path) -> None:
+    path = tmp_path / "header_only.wav"
+    sf.write(path, np.zeros(0, dtype=np.float32), 16000)
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(path)
+    assert_one_sentence(caught.value, "no sound")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("random.wav", np.random.default_rng(7).bytes(30_000)),
+        ("random.bin", np.random.default_rng(8).bytes(30_000)),
+        ("notes.wav", b"Shopping list: eggs, milk, bread.\n" * 20),
+        # FFmpeg takes this for a lyrics (.lrc) file: a container with no audio stream.
+        ("lyrics.mp3", b"[00:01.00]la la la\n[00:02.00]la la\n"),
+    ],
+)
+def test_not_audio(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(path)
+    assert_one_sentence(caught.value, name)
+    with pytest.raises(AudioFileError):
+        audio_duration(path)
+
+
+def _load_as_unprivileged_user(path: Path) -> str:
+    """Run load_audio_file in a forked child that dropped root, so file permissions apply."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: never return into pytest
+        code = 1
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                assert path.exists()  # the folder is open to us; only the file is not
+                load_audio_file(path)
+                message = "loaded"
+            except AudioFileError as exc:
+                message = str(exc)
+            os.write(write_end, message.encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    message = os.read(read_end, 4096).decode()
+    os.close(read_end)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return message
+
+
+def test_unreadable_file(jfk_wav: Path) -> None:
+    # Not tmp_path: pytest's base folder is private to root, and the file itself must be the obstacle.
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
+        path = Path(folder) / "secret.wav"
+        path.write_bytes(jfk_wav.read_bytes())
+        path.chmod(0)
+        message = _load_unreadable(path)
+    assert "not allowed to read" in message and message.endswith(".")
+
+
+def _load_unreadable(path: Path) -> str:
+    if os.geteuid() == 0:
+        # Root reads anything, so check from a child process that gave up root.
+        message = _load_as_unprivileged_user(path)
+    else:
+        with pytest.raises(AudioFileError) as caught:
+            load_audio_file(path)
+        message = str(caught.value)
+    return message
