@@ -44,6 +44,7 @@ class SinkListener:
              "--channels=1", "--latency-msec=5"],
             stdout=subprocess.PIPE, env=env)
         self._armed = False
+        self.captured: list[bytes] | None = None  # set to [] to keep what the sink plays
         self._heard: float | None = None
         self._flowing = threading.Event()
         self._done = threading.Event()
@@ -55,6 +56,8 @@ class SinkListener:
     def _listen(self) -> None:
         while chunk := self._process.stdout.read(160):  # 5 ms
             self._flowing.set()
+            if self.captured is not None:
+                self.captured.append(chunk)
             if self._armed and self._heard is None:
                 if np.abs(np.frombuffer(chunk, np.int16)).max() > LOUD * 32768:
                     self._heard = time.perf_counter()
@@ -140,6 +143,90 @@ def first_sound_figures(voice, listener: SinkListener, runs: int) -> dict[str, l
     return figures
 
 
+PARAGRAPH = ("The library opens at nine in the morning and closes at six in the evening. "
+             "Visitors can borrow up to ten books at a time, and most loans last three weeks. "
+             "If you need a book that is already on loan, ask at the front desk and we will "
+             "hold it for you when it comes back. Quiet study rooms are on the second floor, "
+             "and they can be booked a day in advance.")
+
+
+class SpeakProcess:
+    """``voxpad speak --play -`` as the issue's check runs it: started, then fed lines."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voxpad", "speak", "--play", "-"], stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, bufsize=1)
+        while "ready" not in (line := self.process.stderr.readline()):
+            if not line:
+                raise RuntimeError("voxpad speak exited before saying ready")
+
+    def say(self, line: str) -> float:
+        """Write one line; returns the time it was written."""
+        start = time.perf_counter()
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return start
+
+    def finish(self, timeout: float = 120) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+
+
+def paplay_first_sound(wav: Path, listener: SinkListener) -> float:
+    """The baseline the issue's check uses: paplay of a ready WAV."""
+    listener.arm()
+    start = time.perf_counter()
+    subprocess.run(["paplay", str(wav)], check=True)
+    return listener.wait() - start
+
+
+def cli_contract_figures(voice, listener: SinkListener, runs: int, tmp: Path) -> dict[str, list[float]]:
+    """Line written to ``voxpad speak --play -`` -> first sound at the sink, vs paplay."""
+    wav = tmp / "one.wav"
+    voice.synthesize_to_wav(ONE_SENTENCE, wav)
+    figures: dict[str, list[float]] = {}
+    for _ in range(runs):
+        figures.setdefault("paplay", []).append(paplay_first_sound(wav, listener))
+        time.sleep(0.3)
+        for name, text in (("cli_one", ONE_SENTENCE), ("cli_forty", FORTY_SENTENCES)):
+            speak = SpeakProcess()  # a fresh one each time: a 40-sentence line plays for minutes
+            try:
+                listener.arm()
+                start = speak.say(text)
+                figures.setdefault(name, []).append(listener.wait() - start)
+            finally:
+                speak.kill()
+            time.sleep(0.3)
+    return figures
+
+
+def cli_round_trip_wer(listener: SinkListener) -> tuple[float, str]:
+    """Speak PARAGRAPH through the CLI, record the sink, transcribe it with the bundled Whisper."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from speech_metrics import wer
+    from voxpad.stt.recognizer import SpeechRecognizer
+
+    speak = SpeakProcess()
+    listener.captured = []
+    speak.say(PARAGRAPH)
+    speak.finish()
+    time.sleep(0.3)
+    audio = np.frombuffer(b"".join(listener.captured), np.int16).astype(np.float32) / 32768
+    listener.captured = None
+    text = SpeechRecognizer.load().transcribe(audio).text
+    return wer([PARAGRAPH], [text]), text
+
+
+def busy_cores(count: int) -> list[subprocess.Popen]:
+    """Processes that keep ``count`` cores busy, as another heavy app would."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
 def underflows_during_long_read(voice, seconds: float = 10.0) -> int:
     from voxpad.audio.speaker import Speaker
     from voxpad.tts.reader import SentenceReader
@@ -157,6 +244,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="runs per figure (median printed)")
     parser.add_argument("--current-desktop", action="store_true", help="use the running sound server")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="keep N cores busy with spinning processes during the measurements")
     args = parser.parse_args()
     runs = max(1, args.runs)
 
@@ -190,11 +279,19 @@ def main() -> int:
         print(f"real-time factor (40 sentences)    {elapsed / audio_seconds:6.3f}  "
               f"({audio_seconds:.0f} s of speech in {elapsed:.1f} s)")
 
+        burners = busy_cores(args.busy)
         listener = SinkListener(dict(os.environ))
         try:
+            import tempfile
+
             f = first_sound_figures(voice, listener, runs)
+            with tempfile.TemporaryDirectory() as tmp:
+                f.update(cli_contract_figures(voice, listener, runs, Path(tmp)))
+            round_trip_wer, heard_text = cli_round_trip_wer(listener)
         finally:
             listener.close()
+            for burner in burners:
+                burner.kill()
         med = {name: statistics.median(values) for name, values in f.items()}
         print(f"synthesis of one sentence          {median_ms(f['synth'])}")
         print("read() to first sound at the sink:")
@@ -209,6 +306,14 @@ def main() -> int:
         print("read() to on_sentence callback:")
         print(f"  1 sentence                       {median_ms(f['one_cb'])}")
         print(f"  40 sentences                     {median_ms(f['forty_cb'])}")
+        print(f"the issue's contract, {args.busy} cores kept busy: line written to "
+              "'voxpad speak --play -' -> first sound at the sink")
+        print(f"  paplay of a ready WAV (baseline) {median_ms(f['paplay'])}")
+        print(f"  1-sentence line                  {median_ms(f['cli_one'])}  "
+              f"(ratio to paplay {med['cli_one'] / med['paplay']:.2f})")
+        print(f"  40-sentence line                 {median_ms(f['cli_forty'])}  "
+              f"(ratio to 1 sentence {med['cli_forty'] / med['cli_one']:.2f})")
+        print(f"  TTS -> sink -> Whisper WER       {round_trip_wer * 100:6.1f} %  (heard: {heard_text!r})")
         print(f"glitches in 10 s of reading        {underflows_during_long_read(voice):6d}")
     finally:
         if session is not None:

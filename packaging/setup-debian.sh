@@ -63,6 +63,12 @@ DEV_PACKAGES=(
     xdotool xterm x11-utils xclip imagemagick
     # Making and measuring test sounds; validating the .desktop and AppStream files.
     sox desktop-file-utils appstream
+    # Proving privacy: the tests trace every connect() of the app and the CLI.
+    strace
+    # Building the PyInstaller bundle (tests/bundle): objdump, and the shared libpython the
+    # bundle's loader needs (Debian's python3 binary does not link it). First match wins:
+    # Debian 13 has libpython3.13, Debian 12 libpython3.11.
+    binutils "libpython3.13|libpython3.11"
 )
 
 # ---------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["VOXPAD_DATA_DIR"] = str(home / "data")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["HF_HUB_OFFLINE"] = "1"
+    from voxpad.privacy import apply_offline_switches
+
+    apply_offline_switches()  # the tests' own process loads models too (ONNX Runtime telemetry)
     _missing = desktop_session.missing_tools()
     if _missing:
         if os.environ.get("CI"):

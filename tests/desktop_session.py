@@ -86,7 +86,9 @@ def start(display_number: int | None = None) -> DesktopSession:
     env = {**os.environ, **session.env}
     logs = open(runtime_dir / "servers.log", "wb")
     session.processes.append(subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        # -noreset: by default Xvfb resets whenever its last client disconnects, refusing
+        # connections meanwhile ("Can't open display"); tests connect and disconnect often.
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
         stdout=logs, stderr=logs, env=env))
     session.processes.append(subprocess.Popen(
         ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "-F", "/dev/null",

@@ -18,14 +18,16 @@ from voxpad.errors import VoxpadError
 
 def _offline_switches() -> None:
     """Voxpad never phones home: make the Hugging Face libraries inside faster-whisper agree."""
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
-        os.environ.setdefault(name, "1")
+    from voxpad.privacy import apply_offline_switches, install_guard_if_requested
+
+    apply_offline_switches()
+    install_guard_if_requested()
 
 
 def _subcommand_modules():
-    from voxpad.commands import bench, speak, transcribe
+    from voxpad.commands import bench, models, recover, speak, transcribe
 
-    return {"transcribe": transcribe, "speak": speak, "bench": bench}
+    return {"transcribe": transcribe, "speak": speak, "bench": bench, "recover": recover, "models": models}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="load both models, speak and transcribe a sentence, open the window; report")
     parser.add_argument("--debug", action="store_true", help="verbose logging to stderr")
     parser.add_argument("--open", metavar="FILE", dest="open_file", help="open a document in the window")
+    # For shortcuts bound in the desktop's own settings (the only way on Wayland): sent to the
+    # running Voxpad, or Voxpad starts and does it.
+    parser.add_argument("--toggle-dictation", action="store_const", const="toggle-dictation", dest="gui_command",
+                        help="start or stop dictating into the focused app (in the running Voxpad)")
+    parser.add_argument("--read-selection", action="store_const", const="read-selection", dest="gui_command",
+                        help="read the text selected in any app aloud (in the running Voxpad)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _subcommand_modules().values():
         module.add_parser(subparsers)
@@ -62,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _subcommand_modules()[args.command].run(args)
         from voxpad.ui.application import run_gui
 
-        return run_gui(args.open_file)
+        return run_gui(args.open_file, args.gui_command)
     except VoxpadError as exc:
         print(f"voxpad: {exc}", file=sys.stderr)
         return 1

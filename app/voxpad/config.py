@@ -29,12 +29,28 @@ class Settings:
     voice_speed: float = 1.0  # 0.5..2.0, 1.0 = the voice's natural pace
     speech_model: str | None = None  # CTranslate2 Whisper folder; None = bundled tiny.en
     voice_model: str | None = None  # piper .onnx; None = bundled en_US-joe-medium
+    # Spoken language for multilingual speech models: a Whisper code ("de") or "auto" to detect.
+    language: str = "en"
+    # Models & voices: where downloads come from ("" = Hugging Face; VOXPAD_MODEL_MIRROR wins),
+    # and after how many idle minutes a loaded model is unloaded to free memory (0 = never).
+    model_mirror_url: str = ""
+    idle_unload_minutes: float = 10.0
     beam_size: int = 5
     silence_timeout: float = 0.7  # seconds of silence that end an utterance
+    spoken_commands: bool = True  # "comma", "new line", "scratch that"… while dictating
     font_size: int = 13
     word_wrap: bool = True
     recent_files: list[str] = field(default_factory=list)
     window_geometry: str = ""  # base64 of QWidget.saveGeometry()
+    # Dictate anywhere (global hotkeys; "" = unused). Key names as Qt's QKeySequence writes them.
+    toggle_hotkey: str = "Ctrl+Alt+Space"
+    push_to_talk_hotkey: str = ""
+    read_selection_hotkey: str = "Ctrl+Alt+R"
+    insertion_method: str = "auto"  # auto, xtest, clipboard, wtype, ydotool
+    cue_sounds: bool = True  # short sounds when dictation starts and stops
+    show_overlay: bool = True  # the small listening strip while dictating into other apps
+    # Days to keep the recording journal of a session that closed normally (0: delete at once).
+    journal_retention_days: float = 0.0
 
     def add_recent_file(self, path: str) -> None:
         self.recent_files = [path] + [p for p in self.recent_files if p != path]
@@ -46,6 +62,11 @@ class Settings:
         self.beam_size = min(10, max(1, int(self.beam_size)))
         self.silence_timeout = min(5.0, max(0.2, float(self.silence_timeout)))
         self.font_size = min(72, max(6, int(self.font_size)))
+        self.idle_unload_minutes = min(24 * 60.0, max(0.0, float(self.idle_unload_minutes)))
+        self.language = (self.language or "en").strip().lower() or "en"
+        if self.insertion_method not in ("auto", "xtest", "clipboard", "wtype", "ydotool"):
+            self.insertion_method = "auto"
+        self.journal_retention_days = min(365.0, max(0.0, float(self.journal_retention_days)))
         return self
 
 

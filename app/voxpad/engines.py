@@ -8,22 +8,47 @@ callers get the same object. Never call these getters on the GUI thread before
 from __future__ import annotations
 
 import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from voxpad.models.fallback import load_with_fallback
 from voxpad.stt.recognizer import SpeechRecognizer
 from voxpad.tts.voice import Voice
 
 
-class Engines:
-    """Owns the loaded models; swapping a model path drops the old one."""
+# A loaded model unused this long is dropped to free memory (settings: idle_unload_minutes).
+DEFAULT_IDLE_UNLOAD_SECONDS = 600.0
 
-    def __init__(self, speech_model: str | None = None, voice_model: str | None = None) -> None:
+
+@dataclass(frozen=True)
+class ModelEvent:
+    """Told to load listeners: a model was unloaded for being idle, or is loading again."""
+
+    kind: str  # "stt" or "tts"
+    action: str  # "unloaded", "reloading", "reloaded", or "fallback" (a chosen model was broken)
+    message: str  # a sentence for the status line
+
+
+class Engines:
+    """Owns the loaded models; swapping a model path drops the old one.
+
+    A model left unused for ``idle_unload_seconds`` (0: never) is unloaded by a background
+    timer and loads again on next use; listeners added with :meth:`add_listener` hear both.
+    """
+
+    def __init__(self, speech_model: str | None = None, voice_model: str | None = None, *,
+                 idle_unload_seconds: float = DEFAULT_IDLE_UNLOAD_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._lock_stt = threading.Lock()
         self._lock_tts = threading.Lock()
         self._speech_model = speech_model
         self._voice_model = voice_model
         self._recognizer: SpeechRecognizer | None = None
         self._voice: Voice | None = None
+        self._idle = _IdleUnloader(self, idle_unload_seconds, clock)
 
     @property
     def recognizer_loaded(self) -> bool:
@@ -35,17 +60,39 @@ class Engines:
 
     def recognizer(self) -> SpeechRecognizer:
         with self._lock_stt:
+            self._idle.touch("stt")
             if self._recognizer is None:
                 path = Path(self._speech_model) if self._speech_model else None
-                self._recognizer = SpeechRecognizer.load(path)
+                # A broken chosen model falls back to the bundled one, and says so.
+                self._recognizer, notice = load_with_fallback(SpeechRecognizer.load, path, "speech model")
+                if notice:
+                    self._idle._tell(ModelEvent("stt", "fallback", notice))
+                self._idle.loaded("stt")
             return self._recognizer
 
     def voice(self) -> Voice:
         with self._lock_tts:
+            self._idle.touch("tts")
             if self._voice is None:
                 path = Path(self._voice_model) if self._voice_model else None
-                self._voice = Voice.load(path)
+                self._voice, notice = load_with_fallback(Voice.load, path, "voice")
+                if notice:
+                    self._idle._tell(ModelEvent("tts", "fallback", notice))
+                self._idle.loaded("tts")
             return self._voice
+
+    # -- idle unloading ----------------------------------------------------------------
+    def add_listener(self, listener: Callable[[ModelEvent], None]) -> None:
+        """Call ``listener`` (on whichever thread it happens) when a model is unloaded or reloads."""
+        self._idle.listeners.append(listener)
+
+    def set_idle_unload(self, seconds: float) -> None:
+        """Unload models unused for ``seconds`` (0: keep them loaded)."""
+        self._idle.set_timeout(seconds)
+
+    def unload_idle(self) -> list[str]:
+        """Unload every model idle for longer than the timeout now; returns the kinds unloaded."""
+        return self._idle.unload_idle()
 
     def lazy_recognizer(self) -> LoadOnFirstUse:
         """A stand-in that loads the recognizer on its first decode (on the caller's thread)."""
@@ -59,6 +106,106 @@ class Engines:
         with self._lock_tts:
             if voice_model != self._voice_model:
                 self._voice_model, self._voice = voice_model, None
+
+
+_KIND_WORDS = {"stt": "speech model", "tts": "voice"}
+
+
+class _IdleUnloader:
+    """Remembers when each model was last asked for and drops the idle ones.
+
+    A daemon thread wakes a few times per timeout; a model that is decoding right now (its
+    lock is held) is never dropped.
+    """
+
+    def __init__(self, engines: Engines, timeout: float, clock: Callable[[], float]) -> None:
+        # Weak, so an Engines nobody uses any more is freed and its timer thread ends.
+        self._engines_ref = weakref.ref(engines)
+        self._timeout = max(0.0, float(timeout))
+        self._clock = clock
+        self._last_used: dict[str, float] = {}
+        self._unloaded: set[str] = set()  # kinds whose next load is a reload after idling
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.listeners: list[Callable[[ModelEvent], None]] = []
+
+    def touch(self, kind: str) -> None:
+        """Called with the kind's load lock held, just before returning (or loading) the model."""
+        self._last_used[kind] = self._clock()
+        engines = self._engines_ref()
+        if kind in self._unloaded and engines is not None:
+            loaded = engines._recognizer if kind == "stt" else engines._voice
+            if loaded is None:
+                self._tell(ModelEvent(kind, "reloading", f"Loading the {_KIND_WORDS[kind]} again…"))
+        self._ensure_thread()
+
+    def loaded(self, kind: str) -> None:
+        """Called once a model has loaded; says so if it was a reload after idling."""
+        self._last_used[kind] = self._clock()
+        if kind in self._unloaded:
+            self._unloaded.discard(kind)
+            self._tell(ModelEvent(kind, "reloaded", f"The {_KIND_WORDS[kind]} is loaded again."))
+
+    def set_timeout(self, seconds: float) -> None:
+        with self._wake:
+            self._timeout = max(0.0, float(seconds))
+            self._wake.notify_all()
+        self._ensure_thread()
+
+    def unload_idle(self) -> list[str]:
+        if self._timeout <= 0:
+            return []
+        engines = self._engines_ref()
+        if engines is None:
+            return []
+        now = self._clock()
+        dropped = []
+        for kind, lock in (("stt", engines._lock_stt), ("tts", engines._lock_tts)):
+            if not lock.acquire(blocking=False):
+                continue  # loading right now: certainly not idle
+            try:
+                model = engines._recognizer if kind == "stt" else engines._voice
+                if model is None or now - self._last_used.get(kind, now) < self._timeout:
+                    continue
+                if kind == "stt" and model.lock.locked():
+                    continue  # decoding at this moment
+                if kind == "stt":
+                    engines._recognizer = None
+                else:
+                    engines._voice = None
+                self._unloaded.add(kind)
+                dropped.append(kind)
+            finally:
+                lock.release()
+        minutes = self._timeout / 60
+        for kind in dropped:
+            self._tell(ModelEvent(kind, "unloaded", f"Unloaded the {_KIND_WORDS[kind]} after {minutes:g} "
+                                                    f"minutes unused to free memory; it loads again when needed."))
+        return dropped
+
+    def _tell(self, event: ModelEvent) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break model loading
+                import logging
+
+                logging.getLogger(__name__).exception("Model event listener failed")
+
+    def _ensure_thread(self) -> None:
+        if self._timeout <= 0 or (self._thread is not None and self._thread.is_alive()):
+            return
+        self._thread = threading.Thread(target=self._run, name="voxpad-idle-unload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while self._engines_ref() is not None:
+            with self._wake:
+                if self._timeout <= 0:
+                    return
+                # Checking a few times per timeout keeps a model at most ~25% over its idle limit.
+                self._wake.wait(min(60.0, max(0.05, self._timeout / 4)))
+            self.unload_idle()
 
 
 class LoadOnFirstUse:

@@ -89,10 +89,14 @@ def test_stop_interrupts_reading(window, qtbot, desktop):
     window.editor.moveCursor(QTextCursor.MoveOperation.Start)
     with qtbot.waitSignal(window.reader.sentence_started, timeout=30_000):
         window.read_action.trigger()
+    assert window.reading_controls.pause_action.isEnabled()
     window.stop_action.trigger()
     assert not window.reader.active
     assert window.editor.reading_highlight() is None
     assert "Stopped" in window.status_label.text()
+    # Nothing is being read, so the reading controls are off again.
+    assert not window.reading_controls.pause_action.isEnabled()
+    assert not window.reading_controls.next_action.isEnabled()
 
 
 def test_read_aloud_with_empty_document_explains(window):

@@ -29,6 +29,9 @@ from voxpad.stt.recognizer import SpeechRecognizer
 
 SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "speech"
 CLIP = SPEECH / "speechbrain_example1.wav"
+# An idle PulseAudio null sink can take a few seconds to deliver a new stream's first block;
+# read() returns as soon as one arrives, so a generous bound costs nothing when all is well.
+FIRST_BLOCK_TIMEOUT = 15.0
 CLIP_TEXT = "THE BIRCH CANOE SLID ON THE SMOOTH PLANKS"
 
 
@@ -113,7 +116,7 @@ def test_vanished_device_name_falls_back_to_default(desktop) -> None:
     mic = Microphone(device="USB Headset That Was Unplugged")
     mic.start()
     try:
-        assert mic.read(timeout=2.0) is not None
+        assert mic.read(timeout=FIRST_BLOCK_TIMEOUT) is not None
     finally:
         mic.stop()
     assert mic.fell_back_to_default and mic.device_name is None
@@ -121,7 +124,7 @@ def test_vanished_device_name_falls_back_to_default(desktop) -> None:
 
 def test_device_chosen_by_name(desktop) -> None:
     with Microphone(device="pulse") as mic:
-        assert mic.read(timeout=2.0) is not None
+        assert mic.read(timeout=FIRST_BLOCK_TIMEOUT) is not None
         assert mic.device_name == "pulse" and not mic.fell_back_to_default
 
 
@@ -222,7 +225,7 @@ def test_fake_vanishing_device_mid_dictation_still_transcribes(recognizer) -> No
     with pytest.raises(AudioDeviceError):
         run_microphone_dictation(Microphone(stream_factory=factory), StreamingDictation(recognizer, events.append),
                                  should_stop=lambda: False)
-    assert wer([CLIP_TEXT], [" ".join(e.text for e in events)]) < 0.2
+    assert wer([CLIP_TEXT], [" ".join(e.text for e in events if e.kind == "final")]) < 0.2
 
 
 class FakeFrozenStream:

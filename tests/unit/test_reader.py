@@ -150,7 +150,9 @@ def test_pause_and_resume(awake_sink, voice):
         time.sleep(0.2)
         held = speaker.queued_seconds
         time.sleep(0.3)
-        assert speaker.queued_seconds == held and not events.finished.is_set()
+        # Nothing is consumed while paused (synthesis may still add to the queue).
+        assert speaker.queued_seconds >= held and not events.finished.is_set()
+        assert len(events.sentences) == 1
         reader.resume()
         assert events.finished.wait(15)
     assert [span.text for span in events.sentences] == ["One short sentence.", "Another short sentence."]

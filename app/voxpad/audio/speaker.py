@@ -124,6 +124,7 @@ class Speaker:
         self._started: deque[_Started] = deque()
         self._generation = 0
         self._paused = False
+        self._volume = 1.0
         self._failure: AudioDeviceError | None = None
         self._failure_reported = False
         self._closed = False
@@ -185,6 +186,16 @@ class Speaker:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def volume(self) -> float:
+        """Gain applied to everything played, 0.0 (silent) to 1.0 (as synthesised)."""
+        return self._volume
+
+    @volume.setter
+    def volume(self, value: float) -> None:
+        # Applied in the callback to the very next block: a multiply, no allocation.
+        self._volume = min(1.0, max(0.0, float(value)))
 
     # -- playback -----------------------------------------------------------------------
 
@@ -313,7 +324,8 @@ class Speaker:
                     self._started.append(_Started(piece.marker, generation, dac_time + filled / rate))
                     wake = True
                 count = min(frames - filled, len(piece.samples) - piece.position)
-                out[filled:filled + count] = piece.samples[piece.position:piece.position + count]
+                np.multiply(piece.samples[piece.position:piece.position + count], self._volume,
+                            out=out[filled:filled + count])
                 piece.position += count
                 filled += count
                 state.consumed_frames += count

@@ -35,12 +35,16 @@ def _step(name: str, fn):
 def run(_args: Namespace) -> int:
     from voxpad.audio.blocks import SAMPLE_RATE
     from voxpad.audio.resample import resample
+    from voxpad.config import load_settings
     from voxpad.engines import Engines
 
     print(f"Voxpad {__version__} self-test")
-    engines = Engines()
+    settings = load_settings()  # test the models this user has chosen, not only the defaults
+    engines = Engines(settings.speech_model, settings.voice_model)
+    # A broken chosen model falls back to the bundled one; the report must say so.
+    engines.add_listener(lambda event: event.action == "fallback" and print(f"  note  {event.message}"))
     results = []
-    ok, _ = _step("load speech model", lambda: str(engines.recognizer().model_path))
+    ok, _ = _step("load speech model", lambda: str(engines.recognizer().path))
     results.append(ok)
     ok_voice, _ = _step("load voice", lambda: engines.voice().name)
     results.append(ok_voice)
@@ -48,13 +52,15 @@ def run(_args: Namespace) -> int:
 
     def speak_and_listen() -> str:
         voice = engines.voice()
-        audio = voice.synthesize(SENTENCE)
+        spoken = voice.synthesize_words(SENTENCE)
+        audio = spoken.samples
         text = engines.recognizer().transcribe(resample(audio, voice.sample_rate, SAMPLE_RATE)).text
         heard["text"] = text
         missing = set(_words(SENTENCE)) - set(_words(text))
         if len(missing) > 2:
             raise RuntimeError(f"the speech was transcribed as {text!r}")
-        return repr(text.strip())
+        timing = "word timings from the voice" if spoken.aligned else "word timings estimated"
+        return f"{text.strip()!r}; {timing}"
 
     if ok and ok_voice:
         results.append(_step("speak a sentence and transcribe it back", speak_and_listen)[0])

@@ -24,8 +24,11 @@ def add_parser(subparsers) -> ArgumentParser:
         description="Say TEXT (or stdin with '-') with a piper voice. Plays it unless -o is "
                     "given; with '--play -' each line of stdin is spoken as soon as it arrives.")
     parser.add_argument("text", nargs="?", metavar="TEXT", help="text to speak, or - to read stdin")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write a 16-bit WAV file")
-    parser.add_argument("--voice", type=Path, metavar="PATH", help="a piper .onnx voice (default: bundled)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write an audio file: .wav, .ogg (Opus) or .mp3")
+    parser.add_argument("--voice", metavar="NAME|PATH",
+                        help="an installed voice's name (voxpad models list) or a piper .onnx file "
+                             "(default: the one chosen in settings, else the bundled one)")
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="0.5 (slow) to 2.0 (fast)")
     parser.add_argument("--play", action="store_true", help="play through the speakers (default without -o)")
     parser.add_argument("--device", metavar="NAME", help="output device name (default: the system's)")
@@ -47,33 +50,41 @@ def run(args: Namespace, stdin: TextIO | None = None, stderr: TextIO | None = No
 
 
 def _speak(args: Namespace, stdin: TextIO, stderr: TextIO) -> int:
-    from voxpad.tts.sentences import split_sentences
-    from voxpad.tts.voice import Voice, open_wav_for_writing, to_int16
+    from voxpad.tts.speech_file import SpeechFile
+    from voxpad.tts.voice import Voice
 
     if args.text is None:
         raise VoxpadError("Give the text to speak, or - to read it from stdin.")
     from_stdin = args.text == "-"
-    if not from_stdin and not split_sentences(args.text):
+    if not from_stdin and not _spans(args.text):
         raise VoxpadError("There is no text to speak.")
     play = args.play or args.output is None
 
-    voice = Voice.load(args.voice)
+    from voxpad.models.store import TTS, resolve
+
+    from voxpad.config import load_settings
+
+    # An installed name or an .onnx path; by default the voice chosen with `voxpad models use`.
+    voice = Voice.load(resolve(args.voice or load_settings().voice_model, TTS))
     # Open the device and the file before waiting on stdin, so either failing fails at once.
     speaker = _open_speaker(args.device, voice.sample_rate) if play else None
     wav = None
     spoken = 0
     try:
         if args.output is not None:
-            wav = open_wav_for_writing(args.output, voice.sample_rate)
+            wav = SpeechFile(args.output, voice.sample_rate)
         if from_stdin:
+            # One silent synthesis first: onnxruntime's first run is several times slower,
+            # and the first line a script sends should sound as fast as the rest.
+            voice.synthesize("Ready.")
             print("voxpad: ready", file=stderr, flush=True)
         for text in _texts(args.text, stdin):
-            for span in split_sentences(text):
+            for span in _spans(text):
                 samples = voice.synthesize(span.text, speed=args.speed)
                 if speaker is not None:
                     speaker.play(samples, voice.sample_rate)
                 if wav is not None:
-                    wav.writeframes(to_int16(samples).tobytes())
+                    wav.write(samples)
                 spoken += 1
         if speaker is not None:
             speaker.drain(_DRAIN_TIMEOUT_SECONDS)
@@ -93,6 +104,15 @@ def _speak(args: Namespace, stdin: TextIO, stderr: TextIO) -> int:
             args.output.unlink(missing_ok=True)  # an empty WAV would only mislead
         raise VoxpadError("There is no text to speak.")
     return 0
+
+
+def _spans(text: str):
+    """What to say, sentence by sentence: markup dropped, the first span short for a quick start."""
+    from voxpad.tts.reader import quick_start_spans
+    from voxpad.tts.reading_text import prepare_for_reading
+    from voxpad.tts.sentences import split_sentences
+
+    return quick_start_spans(split_sentences(prepare_for_reading(text).spoken), 0)
 
 
 def _texts(text: str, stdin: TextIO) -> Iterator[str]:

@@ -58,12 +58,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--format", choices=_FORMATS, default="txt", help="output format (default: txt)")
     parser.add_argument("--json", action="store_true",
                         help="same as --format json; with --live, one event per line")
-    parser.add_argument("--model", type=Path, metavar="PATH",
-                        help="a CTranslate2 Whisper model folder (default: the bundled tiny.en)")
+    parser.add_argument("--model", metavar="NAME|PATH",
+                        help="an installed speech model's name (voxpad models list) or a CTranslate2 "
+                             "Whisper model folder (default: the one chosen in settings, else tiny.en)")
     parser.add_argument("--beam-size", type=_positive_int, default=5, metavar="N",
                         help="beam search width (default: 5; 1 is faster)")
-    parser.add_argument("--language", default="en", metavar="CODE",
-                        help="spoken language for multilingual models, or 'auto' (default: en)")
+    parser.add_argument("--language", default=None, metavar="CODE",
+                        help="spoken language for multilingual models, or 'auto' (default: the settings', else en)")
     parser.add_argument("--live", action="store_true",
                         help="play the file through the live dictation pipeline, printing text as it comes")
     parser.add_argument("--pace", type=_positive_float, metavar="X",
@@ -199,8 +200,14 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     if problem:
         _fail(problem, stderr)
         return 2
-    language = None if args.language.lower() == "auto" else args.language
     try:
+        from voxpad.config import load_settings
+        from voxpad.models.store import STT, resolve
+
+        settings = load_settings()  # `voxpad models use` and the language setting apply here too
+        args.model = resolve(args.model or settings.speech_model, STT)  # an installed name or a folder
+        args.language = args.language or settings.language
+        language = None if args.language.lower() == "auto" else args.language
         if args.live:
             return _run_live(args, language, stdout)
         return _run_batch(args, language, stdout, stderr)

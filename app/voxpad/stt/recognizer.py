@@ -109,6 +109,16 @@ class SpeechRecognizer:
         return cls(model, path)
 
     @property
+    def whisper_model(self) -> "WhisperModel":
+        """The faster-whisper model, for decoders that drive its CTranslate2 model directly."""
+        return self._model
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while the model decodes: anything using ``whisper_model`` must hold it too."""
+        return self._lock
+
+    @property
     def multilingual(self) -> bool:
         return bool(self._model.model.is_multilingual)
 

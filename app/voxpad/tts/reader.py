@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from voxpad.audio.speaker import Speaker
 from voxpad.errors import AudioDeviceError
+from voxpad.tts.reading_text import ReadingText, prepare_for_reading
 from voxpad.tts.sentences import SentenceSpan, split_sentences
-from voxpad.tts.voice import Voice
+from voxpad.tts.voice import Voice, clamp_speed
 
 _LOG = logging.getLogger(__name__)
 
@@ -23,8 +24,10 @@ _LOG = logging.getLogger(__name__)
 # enough that stop() wastes little work and a long document costs little memory.
 LOOKAHEAD_SECONDS = 8.0
 # The first span is cut shorter than the rest, at a clause break where there is one:
-# synthesis time grows with length (80 characters: 0.15-0.35 s on two cores, by load).
-FIRST_SPAN_CHARS = 80
+# synthesis time grows with length. Measured on two loaded cores: 11 characters 140 ms,
+# 20 characters 190 ms, 40 characters 455 ms; the rest is synthesised while it plays.
+FIRST_SPAN_CHARS = 28
+SECOND_SPAN_CHARS = 90
 # How often a waiting worker re-checks for stop() when nothing else wakes it.
 _POLL_SECONDS = 0.2
 
@@ -36,17 +39,36 @@ class _Reading:
     text: str
     base_offset: int
     speed: float
+    # Filled in by the worker: every sentence to be read, in document offsets.
+    sentences: list[tuple[int, int]] = field(default_factory=list)
     stopped: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
 
 @dataclass(frozen=True)
+class WordEvent:
+    """A word started sounding: its range and its sentence's, in document offsets."""
+
+    word_start: int
+    word_end: int
+    sentence_start: int
+    sentence_end: int
+
+
+@dataclass(frozen=True)
 class _SentenceMarker:
-    """Queued with each sentence's audio so the Speaker can say when it starts sounding."""
+    """Queued with each piece of a sentence's audio so the Speaker can say when it sounds.
+
+    A sentence's audio is queued word by word, each piece with its own marker, so the
+    Speaker reports each word when it reaches the device (pauses included) with no clock
+    of our own to drift.
+    """
 
     reading: _Reading
-    span: SentenceSpan
+    span: SentenceSpan  # the sentence in document offsets
+    word: tuple[int, int] | None  # None for the leading silence before the first word
+    first: bool  # the sentence's first piece
 
 
 class SentenceReader:
@@ -54,7 +76,7 @@ class SentenceReader:
 
     Callbacks run on worker threads (the UI layer marshals them to its own thread) and
     must not block. ``on_sentence`` receives each span, offsets shifted by ``base_offset``,
-    when it starts sounding; ``on_finished`` fires when everything has been heard (not
+    when it starts sounding, and ``on_word`` each word as it starts; ``on_finished`` fires when everything has been heard (not
     after stop()); ``on_error`` receives what went wrong, after which reading has ended.
     """
 
@@ -64,12 +86,14 @@ class SentenceReader:
         speaker: Speaker,
         *,
         on_sentence: Callable[[SentenceSpan], None] | None = None,
+        on_word: Callable[[WordEvent], None] | None = None,
         on_finished: Callable[[], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self._voice = voice
         self._speaker = speaker
         self._on_sentence = on_sentence
+        self._on_word = on_word
         self._on_finished = on_finished
         self._on_error = on_error
         self._reading: _Reading | None = None
@@ -87,11 +111,27 @@ class SentenceReader:
     def is_paused(self) -> bool:
         return self.is_reading and self._speaker.paused
 
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """The sentences of the current reading in document offsets (empty until split)."""
+        reading = self._reading
+        return list(reading.sentences) if reading is not None else []
+
+    def set_speed(self, speed: float) -> None:
+        """Speed for the sentences synthesised from now on."""
+        reading = self._reading
+        if reading is not None:
+            reading.speed = clamp_speed(speed)
+
     def read(self, text: str, base_offset: int = 0, speed: float = 1.0) -> None:
-        """Start reading ``text`` (stopping any reading in progress); returns at once."""
+        """Start reading ``text`` (stopping any reading in progress); returns at once.
+
+        The text is read as a person means it (see :mod:`voxpad.tts.reading_text`), while
+        offsets reported to callbacks stay those of ``text`` plus ``base_offset``.
+        """
         self.stop()
         self._speaker.stop()  # also clears a device failure left by an earlier reading
-        reading = _Reading(text, base_offset, speed)
+        reading = _Reading(text, base_offset, clamp_speed(speed))
         reading.thread = threading.Thread(target=self._run, args=(reading,), name="voxpad-reader", daemon=True)
         with self._callback_lock:
             self._reading = reading
@@ -141,15 +181,24 @@ class SentenceReader:
 
     def _run(self, reading: _Reading) -> None:
         try:
-            # Split here, not in read(): a long document takes a while and read() runs on the UI thread.
-            for span in _quick_start(split_sentences(reading.text), reading.base_offset):
+            # Prepare and split here, not in read(): a long document takes a while and read()
+            # runs on the UI thread.
+            prepared = prepare_for_reading(reading.text)
+            sentences = split_sentences(prepared.spoken)
+            # Navigation and the faint highlight use whole sentences, even where the first
+            # is synthesised in shorter pieces for a quick start.
+            reading.sentences = [_document_range(prepared, span, reading.base_offset) for span in sentences]
+            for index, span in _pieces_with_sentence(sentences):
                 if not self._wait_for_room(reading):
                     return
-                samples = self._voice.synthesize(span.text, speed=reading.speed)
+                spoken = self._voice.synthesize_words(span.text, speed=reading.speed)
                 if reading.stopped.is_set():
                     return
-                if len(samples):
-                    self._speaker.play(samples, self._voice.sample_rate, _SentenceMarker(reading, span))
+                start, end = reading.sentences[index]
+                sentence = SentenceSpan(reading.text[start - reading.base_offset:end - reading.base_offset],
+                                        start, end)
+                first_piece = span.start == sentences[index].start
+                self._queue_words(reading, prepared, span, sentence, spoken, first_piece)
             while not reading.stopped.is_set():
                 if self._speaker.drain(timeout=_POLL_SECONDS):
                     break
@@ -159,6 +208,23 @@ class SentenceReader:
             self._end(reading, lambda: self._on_error and self._on_error(exc))
             return
         self._end(reading, lambda: self._on_finished and self._on_finished())
+
+    def _queue_words(self, reading: _Reading, prepared: ReadingText, span: SentenceSpan,
+                     sentence: SentenceSpan, spoken, first_piece: bool = True) -> None:
+        """Queue a sentence's audio cut at word starts, each piece marked with its word."""
+        samples = spoken.samples
+        if not len(samples):
+            return
+        cuts = [0] + [w.sample for w in spoken.words if 0 < w.sample < len(samples)] + [len(samples)]
+        words: list[tuple[int, int] | None] = [None] if not spoken.words or spoken.words[0].sample > 0 else []
+        for word in spoken.words:
+            start, end = prepared.source_range(span.start + word.start, span.start + word.end)
+            words.append((start + reading.base_offset, end + reading.base_offset))
+        pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+        for index, (a, b) in enumerate(pieces):
+            word = words[index] if index < len(words) else None
+            marker = _SentenceMarker(reading, sentence, word, first_piece and index == 0)
+            self._speaker.play(samples[a:b], self._voice.sample_rate, marker)
 
     def _wait_for_room(self, reading: _Reading) -> bool:
         """Block while enough audio is queued ahead; False once the reading is stopped."""
@@ -189,12 +255,15 @@ class SentenceReader:
             return
         marker.reading.wake.set()  # a sentence began: room to synthesise another
         with self._callback_lock:
-            if self._reading is not marker.reading or self._on_sentence is None:
+            if self._reading is not marker.reading:
                 return
             try:
-                self._on_sentence(marker.span)
+                if marker.first and self._on_sentence is not None:
+                    self._on_sentence(marker.span)
+                if marker.word is not None and self._on_word is not None:
+                    self._on_word(WordEvent(marker.word[0], marker.word[1], marker.span.start, marker.span.end))
             except Exception:
-                _LOG.exception("A reader on_sentence callback failed")
+                _LOG.exception("A reader callback failed")
 
     def _device_failed(self, error: AudioDeviceError) -> None:
         reading = self._reading
@@ -202,7 +271,26 @@ class SentenceReader:
             reading.wake.set()
 
 
-def _quick_start(spans: list[SentenceSpan], base_offset: int) -> list[SentenceSpan]:
+def _document_range(prepared: ReadingText, span: SentenceSpan, base_offset: int) -> tuple[int, int]:
+    start, end = prepared.source_range(span.start, span.end)
+    return start + base_offset, end + base_offset
+
+
+def _pieces_with_sentence(sentences: list[SentenceSpan]) -> list[tuple[int, SentenceSpan]]:
+    """The pieces to synthesise in order, each with the index of the sentence it belongs to."""
+    if not sentences:
+        return []
+    pieces = [(0, piece) for piece in quick_start_spans(sentences[:1], 0)]
+    if len(sentences) > 1:
+        # A short first sentence plays for about a second: a long second one must come in
+        # pieces too, or its synthesis outlasts that second and leaves a gap.
+        second = sentences[1]
+        pieces += [(1, piece.shifted(second.start))
+                   for piece in split_sentences(second.text, SECOND_SPAN_CHARS)]
+    return pieces + [(i, span) for i, span in enumerate(sentences) if i > 1]
+
+
+def quick_start_spans(spans: list[SentenceSpan], base_offset: int) -> list[SentenceSpan]:
     """Spans shifted into document offsets, the first cut short so sound starts at once."""
     if spans and len(spans[0].text) > FIRST_SPAN_CHARS:
         head = spans[0]

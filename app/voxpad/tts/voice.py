@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import wave
+from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 from voxpad.errors import AudioFileError, ModelError
 from voxpad.models.defaults import resolve_voice
 from voxpad.tts.sentences import split_sentences
+from voxpad.tts.word_timing import TimedWord, time_words
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
@@ -64,7 +66,10 @@ class Voice:
         try:
             from piper import PiperVoice
 
-            piper_voice = PiperVoice.load(paths.model, config_path=paths.config)
+            # Alignments (phoneme timings) drive word highlighting; piper patches the model
+            # in memory, so the voice file is untouched. Without onnx it loads as before.
+            piper_voice = PiperVoice.load(paths.model, config_path=paths.config,
+                                          include_alignments=_can_align())
         except Exception as exc:  # onnxruntime, json and piper raise many unrelated types
             raise ModelError(
                 f"The voice {paths.model.name} could not be loaded; the file or its "
@@ -98,6 +103,23 @@ class Voice:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(pieces).astype(np.float32, copy=False)
 
+    def synthesize_words(self, text: str, *, speed: float = 1.0) -> SpokenText:
+        """Like :meth:`synthesize`, with the sample at which each word of ``text`` starts."""
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=self._piper.config.length_scale / clamp_speed(speed))
+        pieces: list[np.ndarray] = []
+        alignments: list[tuple[str, int]] | None = []
+        for span in split_sentences(sanitise(text)):
+            for chunk in self._piper.synthesize(span.text, config, include_alignments=True):
+                pieces.append(chunk.audio_float_array)
+                if alignments is not None and chunk.phoneme_alignments:
+                    alignments.extend((a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments)
+                else:
+                    alignments = None  # one chunk without timings: time the whole text by estimate
+        samples = np.concatenate(pieces).astype(np.float32, copy=False) if pieces else np.zeros(0, np.float32)
+        return SpokenText(samples, time_words(text, len(samples), alignments), alignments is not None)
+
     def synthesize_to_wav(
         self,
         text: str,
@@ -123,6 +145,23 @@ class Voice:
         except OSError as exc:  # the disk filled up or went away while writing
             raise AudioFileError(f"Cannot write the audio file {path}: {_reason(exc)}.") from exc
         return frames / self.sample_rate
+
+
+@dataclass(frozen=True)
+class SpokenText:
+    """Synthesised audio and when each of its words starts (offsets into the text given)."""
+
+    samples: np.ndarray
+    words: list[TimedWord]
+    aligned: bool  # True when word times come from the voice's phoneme timings
+
+
+def _can_align() -> bool:
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:

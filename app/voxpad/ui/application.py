@@ -26,6 +26,9 @@ def app_icon() -> QIcon:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
+    from voxpad.privacy import apply_offline_switches
+
+    apply_offline_switches()  # also when the window is started without the CLI
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -42,12 +45,24 @@ def create_main_window():
     return MainWindow(settings, engines)
 
 
-def run_gui(open_file: str | None = None) -> int:
+def run_gui(open_file: str | None = None, command: str | None = None) -> int:
+    """Open the window, or hand ``command`` (or "show") to a Voxpad already running and return."""
+    from voxpad.ui import single_instance
+
     app = create_application()
+    request = command or (f"open:{Path(open_file).resolve()}" if open_file else single_instance.SHOW)
+    if single_instance.send_to_running_instance(request):
+        return 0
+    server = single_instance.SingleInstanceServer()
+    server.listen()
     window = create_main_window()
+    window.anywhere.start(server)  # global hotkeys, tray, commands from later launches
     window.show()
     if open_file:
         window.open_document(Path(open_file), ask=False)
+    if command is not None:
+        QTimer.singleShot(0, lambda: window.anywhere.run_command(command))
     # After the first paint, so loading never delays the window appearing.
     QTimer.singleShot(0, window.preload_models)
+    QTimer.singleShot(0, window.safety.offer_recovery)  # what a crash left, if anything
     return app.exec()

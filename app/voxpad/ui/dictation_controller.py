@@ -12,6 +12,8 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
+from voxpad.audio.device_refresh import refresh_if_no_devices
+from voxpad.audio.journal import JournalingDictation
 from voxpad.audio.microphone import Microphone
 from voxpad.engines import Engines
 from voxpad.errors import VoxpadError
@@ -39,6 +41,9 @@ class DictationController(QObject):
         self._finished = True
         self.input_device: str | None = None
         self.silence_timeout = 0.7
+        self.language: str | None = "en"  # spoken language for multilingual models (settings)
+        # Returns the window's JournalSession (called on the worker thread), or None: no journal.
+        self.journal_session = None
 
     @property
     def active(self) -> bool:
@@ -77,13 +82,21 @@ class DictationController(QObject):
         microphone = Microphone(device=self.input_device)
         failure: str | None = None
         try:
+            refresh_if_no_devices()  # the sound server may have come back since the last try
             microphone.start()
             self.started.emit()
             # The recognizer loads on first decode, so capture starts even while the model
             # is still loading; blocks wait in the microphone's queue meanwhile.
-            dictation = StreamingDictation(
-                self._engines.lazy_recognizer(), on_event=self._emit_event,
-                silence_timeout=self.silence_timeout)
+            def build(on_event):
+                return StreamingDictation(
+                    # Passed uncalled: the model loads on the first decode, on this thread.
+                    self._engines.recognizer, on_event=on_event,
+                    silence_timeout=self.silence_timeout, language=self.language)
+
+            journal = self.journal_session() if self.journal_session is not None else None
+            # With a journal, every sample is on disk before it is decoded (crash recovery).
+            dictation = (JournalingDictation.make(journal, build, self._emit_event) if journal is not None
+                         else build(self._emit_event))
             run_microphone_dictation(microphone, dictation, self._should_stop, on_level=self.level.emit)
         except VoxpadError as exc:
             failure = str(exc)

@@ -29,6 +29,13 @@ class DocumentEditor(QPlainTextEdit):
         self._reading_format = QTextCharFormat()
         self._reading_format.setBackground(QColor("#fff2a8"))
         self._reading_format.setForeground(QColor("#000000"))
+        # Word-by-word reading: the sentence faintly, the word being spoken strongly.
+        self._sentence_format = QTextCharFormat()
+        self._sentence_format.setBackground(QColor("#fff7cc"))
+        self._word_format = QTextCharFormat()
+        self._word_format.setBackground(QColor("#ffd23f"))
+        self._word_format.setForeground(QColor("#000000"))
+        self._word_format.setFontUnderline(True)  # not colour alone, for colour-blind readers
 
     # -- dictation ---------------------------------------------------------------
     def insert_dictation(self, text: str) -> str:
@@ -73,6 +80,35 @@ class DocumentEditor(QPlainTextEdit):
         view = QTextCursor(cursor)
         view.setPosition(cursor.selectionEnd())
         self._scroll_to(view)
+
+    def highlight_word(self, word_start: int, word_end: int, sentence_start: int, sentence_end: int) -> None:
+        """Mark the sentence being read faintly and its word strongly; keep the word in view."""
+        selections = []
+        for start, end, text_format in ((sentence_start, sentence_end, self._sentence_format),
+                                        (word_start, word_end, self._word_format)):
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = self._range_cursor(start, end)
+            selection.format = text_format
+            selections.append(selection)
+        self.setExtraSelections(selections)
+        view = QTextCursor(selections[1].cursor)
+        view.setPosition(view.selectionEnd())
+        self._scroll_to(view)
+
+    def reading_word(self) -> tuple[int, int] | None:
+        """The word highlighted as being spoken, or None."""
+        selections = self.extraSelections()
+        if len(selections) < 2:
+            return None
+        cursor = selections[1].cursor
+        return cursor.selectionStart(), cursor.selectionEnd()
+
+    def _range_cursor(self, start: int, end: int) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        length = self.document().characterCount() - 1
+        cursor.setPosition(max(0, min(start, length)))
+        cursor.setPosition(max(0, min(end, length)), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
 
     def clear_reading_highlight(self) -> None:
         self.setExtraSelections([])

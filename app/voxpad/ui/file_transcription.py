@@ -27,6 +27,7 @@ class FileTranscription(QObject):
         self._engines = engines
         self._task: BackgroundTask | None = None
         self.beam_size = 5
+        self.language: str | None = "en"  # None: detect (multilingual models only)
 
     @property
     def active(self) -> bool:
@@ -43,6 +44,7 @@ class FileTranscription(QObject):
             transcript = recognizer.transcribe(
                 audio,
                 beam_size=self.beam_size,
+                language=self.language,
                 progress=lambda fraction: task.report_progress(0.02 + 0.98 * fraction),
                 cancelled=lambda: task.cancelled,
             )

@@ -31,11 +31,17 @@ from voxpad.engines import Engines
 from voxpad.errors import VoxpadError
 from voxpad.text.document_io import read_document, write_document
 from voxpad.ui.dictation_controller import DictationController
+from voxpad.ui.dictate_anywhere import DictateAnywhere
+from voxpad.ui.live_text import LiveDictationText, spoken_final
+from voxpad.ui.autosave import DocumentSafety
 from voxpad.ui.document_editor import DocumentEditor
 from voxpad.ui.file_transcription import AUDIO_FILE_FILTER, FileTranscription
 from voxpad.ui.find_bar import FindBar
 from voxpad.ui.level_meter import LevelMeter
+from voxpad.ui.model_status import ModelStatus
 from voxpad.ui.reader_controller import ReaderController
+from voxpad.ui.reading_controls import ReadingControls
+from voxpad.ui.audio_export import AudioExport
 from voxpad.ui.settings_dialog import SettingsDialog
 from voxpad.ui.tasks import describe_error, run_in_background
 
@@ -59,6 +65,7 @@ class MainWindow(QMainWindow):
         self.engines = engines
         self.document_path: Path | None = None
         self.editor = DocumentEditor(self)
+        self.live_text = LiveDictationText(self.editor)  # grey partials, finals as undo steps
         self.find_bar = FindBar(self.editor, self)
         self.find_bar.hide()
         self.level_meter = LevelMeter(self)
@@ -84,7 +91,13 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_layout()
         self._connect()
+        # Journal, autosave and crash recovery (after _connect: it relies on slot order).
+        self.safety = DocumentSafety(self)
+        # Global hotkeys, typing into other apps, overlay, tray: idle until anywhere.start().
+        self.anywhere = DictateAnywhere(self)
         self.apply_settings(settings)
+        self.reading_controls = ReadingControls(self)  # pause, skip, speed, volume, word highlight
+        self.audio_export = AudioExport(self)  # File > Export Audio…
         self._update_title()
         self.resize(820, 600)
         if settings.window_geometry:
@@ -134,6 +147,8 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action("S&ettings…", std.Preferences, self.show_settings)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.models_action = self._action("&Models and Voices…", None, self.show_models,
+                                          "Install, download and choose speech models and voices")
         self.about_action = self._action("&About Voxpad", None, self.show_about)
         self.shortcuts_action = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts)
 
@@ -155,6 +170,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.find_action, self.find_next_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.settings_action)
+        edit_menu.addAction(self.models_action)
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.wrap_action, self.bigger_action, self.smaller_action])
         speech_menu = bar.addMenu("&Speech")
@@ -201,6 +217,8 @@ class MainWindow(QMainWindow):
         d.started.connect(lambda: self.set_status("Listening… speak now. Press Stop or Ctrl+D to finish."))
         d.level.connect(self.level_meter.set_level)
         d.final.connect(self._insert_final)
+        d.partial.connect(self._show_partial)
+        d.stopped.connect(self.live_text.end_session)
         d.transcribing.connect(lambda: self.set_status("Transcribing the last words…"))
         d.stopped.connect(self._dictation_stopped)
         d.failed.connect(self.show_error)
@@ -215,6 +233,9 @@ class MainWindow(QMainWindow):
         f.failed.connect(self._file_failed)
         f.cancelled.connect(self._file_cancelled)
         self.cancel_button.clicked.connect(f.cancel)
+        # "Unloaded the speech model after 10 minutes…", "Loading the speech model again…"
+        self.model_status = ModelStatus(self.engines, self)
+        self.model_status.message.connect(self.set_status)
         self.stop_action.setEnabled(False)
 
     # -- settings --------------------------------------------------------------------
@@ -225,9 +246,13 @@ class MainWindow(QMainWindow):
         self.wrap_action.setChecked(settings.word_wrap)
         self.dictation.input_device = settings.input_device
         self.dictation.silence_timeout = settings.silence_timeout
+        self.dictation.language = None if settings.language == "auto" else settings.language
         self.reader.output_device = settings.output_device
         self.reader.speed = settings.voice_speed
         self.file_transcription.beam_size = settings.beam_size
+        self.file_transcription.language = None if settings.language == "auto" else settings.language
+        self.engines.set_idle_unload(settings.idle_unload_minutes * 60)
+        self.anywhere.apply_settings(settings)
         self._rebuild_recent_menu()
 
     def save_settings(self) -> None:
@@ -243,8 +268,14 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, list_input_devices(), list_output_devices(), self)
         if dialog.exec():
             self.apply_settings(dialog.result_settings())
+            self.engines.use_models(self.settings.speech_model, self.settings.voice_model)  # a new voice loads on next use
             self.save_settings()
             self.set_status("Settings saved.")
+
+    def show_models(self) -> None:
+        from voxpad.ui.models_page import open_models_dialog
+
+        open_models_dialog(self)
 
     def _toggle_wrap(self) -> None:
         self.settings.word_wrap = self.wrap_action.isChecked()
@@ -289,7 +320,18 @@ class MainWindow(QMainWindow):
         self.dictation.start()
 
     def _insert_final(self, text: str) -> None:
-        self.editor.insert_dictation(text)
+        command = spoken_final(text, self.settings.spoken_commands)
+        if command.stop:
+            self.dictation.stop()
+        if command.text and self.anywhere.take_final(command.text):  # another app has focus: typed there
+            return
+        if command.scratch_previous:
+            self.live_text.scratch_last()
+        self.live_text.insert_final(command.text)
+
+    def _show_partial(self, text: str) -> None:
+        if not self.anywhere.started or self.anywhere.voxpad_has_focus():
+            self.live_text.show_partial(spoken_final(text, self.settings.spoken_commands).text)
 
     def _dictation_stopped(self) -> None:
         self.dictate_action.setChecked(False)
@@ -305,14 +347,22 @@ class MainWindow(QMainWindow):
         if not text.strip():
             self.set_status("There is nothing to read. Type or dictate some text first.")
             return
+        self.reader_will_start()
+        self.reader.read(text, offset)
+
+    def reader_will_start(self) -> None:
         if self.dictation.active:
             self.dictation.stop()
         self.stop_action.setEnabled(True)
         self.set_status("Speaking…")
-        self.reader.read(text, offset)
+
+    def reading_stopped_by_edit(self) -> None:
+        self._update_stop_enabled()
+        self.set_status("Stopped reading because the text changed. Press Ctrl+R to read again.")
 
     def _reading_sentence(self, start: int, end: int) -> None:
-        self.editor.highlight_reading(start, end)
+        if not self.anywhere.reading_selection:  # offsets of another app's text are not ours
+            self.editor.highlight_reading(start, end)
 
     def _reading_finished(self) -> None:
         self.editor.clear_reading_highlight()
@@ -489,10 +539,15 @@ class MainWindow(QMainWindow):
 
     # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.anywhere.close_to_tray():
+            event.ignore()
+            return
         if not self.ok_to_lose_changes():
             event.ignore()
             return
         self.dictation.stop()
+        self.anywhere.shutdown()
+        self.safety.close()
         self.reader.shutdown()
         self.file_transcription.cancel()
         self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")

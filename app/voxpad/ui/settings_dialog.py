@@ -5,6 +5,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from voxpad.config import Settings
+from voxpad.ui.anywhere_settings import AnywhereSettings
 
 _DEFAULT_DEVICE = "System default"
 
@@ -29,6 +31,23 @@ def _device_combo(names: list[str], current: str | None, accessible: str) -> QCo
         index = combo.findData(current)
         if index < 0:  # a device that is gone: keep the choice visible rather than drop it
             combo.addItem(f"{current} (not connected)", current)
+            index = combo.count() - 1
+        combo.setCurrentIndex(index)
+    return combo
+
+
+def _voice_combo(current: str | None) -> QComboBox:
+    """Installed piper voices; a chosen voice that has gone stays visible, marked missing."""
+    from voxpad.tts.voices import installed_voices
+
+    combo = QComboBox()
+    combo.setAccessibleName("Voice")
+    for choice in installed_voices():
+        combo.addItem(choice.name, str(choice.path) if choice.path else None)
+    if current:
+        index = combo.findData(str(current))
+        if index < 0:
+            combo.addItem(f"{current} (missing)", str(current))
             index = combo.count() - 1
         combo.setCurrentIndex(index)
     return combo
@@ -49,6 +68,7 @@ class SettingsDialog(QDialog):
         self._settings = deepcopy(settings)
         self.microphone = _device_combo(input_devices, settings.input_device, "Microphone")
         self.output = _device_combo(output_devices, settings.output_device, "Output device")
+        self.voice = _voice_combo(settings.voice_model)
         self.speed = QDoubleSpinBox()
         self.speed.setAccessibleName("Voice speed")
         self.speed.setRange(0.5, 2.0)
@@ -63,12 +83,27 @@ class SettingsDialog(QDialog):
         self.silence.setDecimals(1)
         self.silence.setSuffix(" s")
         self.silence.setValue(settings.silence_timeout)
+        self.retention = QDoubleSpinBox()  # the recording journal of sessions that closed normally
+        self.retention.setAccessibleName("Days to keep the recordings of finished sessions")
+        self.retention.setRange(0, 365)
+        self.retention.setDecimals(0)
+        self.retention.setSuffix(" days")
+        self.retention.setSpecialValueText("Delete when Voxpad closes")
+        self.retention.setValue(settings.journal_retention_days)
+        self.spoken_commands = QCheckBox("Spoken &punctuation and commands (\u201ccomma\u201d, \u201cnew line\u201d, \u201cscratch that\u201d…)")
+        self.spoken_commands.setAccessibleName("Spoken punctuation and commands")
+        self.spoken_commands.setChecked(settings.spoken_commands)
 
         form = QFormLayout(self)
         form.addRow("&Microphone:", self.microphone)
         form.addRow("&Output device:", self.output)
+        form.addRow("&Voice:", self.voice)
         form.addRow("Voice &speed:", self.speed)
         form.addRow("S&ilence ends an utterance after:", self.silence)
+        form.addRow(self.spoken_commands)
+        form.addRow("&Keep dictation recordings:", self.retention)
+        self.anywhere = AnywhereSettings(settings)  # hotkeys, insertion into other apps, cues
+        form.addRow(self.anywhere)
         note = QLabel("Speech is recognised and spoken on this computer. Nothing is sent anywhere.")
         note.setWordWrap(True)
         form.addRow(note)
@@ -82,5 +117,9 @@ class SettingsDialog(QDialog):
         result.input_device = self.microphone.currentData()
         result.output_device = self.output.currentData()
         result.voice_speed = round(self.speed.value(), 2)
+        result.voice_model = self.voice.currentData()
         result.silence_timeout = round(self.silence.value(), 2)
+        result.spoken_commands = self.spoken_commands.isChecked()
+        result.journal_retention_days = float(self.retention.value())
+        self.anywhere.apply_to(result)
         return result.clamp()

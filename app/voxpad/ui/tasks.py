@@ -47,18 +47,27 @@ class BackgroundTask(QRunnable):
         self._cancel.set()
 
     def report_progress(self, fraction: float) -> None:
-        self.signals.progress.emit(float(fraction))
+        self._emit(self.signals.progress, float(fraction))
 
     def run(self) -> None:
         try:
             result = self._fn(self)
         except VoxpadError as exc:
-            self.signals.failed.emit(exc)
+            self._emit(self.signals.failed, exc)
         except Exception as exc:  # a bug: keep the app alive and say so
             log.exception("Background task failed")
-            self.signals.failed.emit(exc)
+            self._emit(self.signals.failed, exc)
         else:
-            self.signals.done.emit(result)
+            self._emit(self.signals.done, result)
+
+    @staticmethod
+    def _emit(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The app quit while this task ran (e.g. a model still loading at exit) and
+            # Qt already deleted the signals object: nobody is left to tell.
+            pass
 
 
 _running: set[BackgroundTask] = set()

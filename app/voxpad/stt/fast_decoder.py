@@ -1,0 +1,216 @@
+"""Whisper decoding with a short encoder context, for live dictation.
+
+faster-whisper pads every decode to 30 s of features, so even half a second of speech costs
+the full 30 s encoder pass (~0.47 s with tiny.en on 2 cores). The CTranslate2 encoder accepts
+shorter inputs (whisper.cpp calls this ``audio_ctx``): here the utterance is followed by ~1 s
+of silence and padded to at least 8 s, so the encoder costs ~50 ms instead of 470 ms.
+
+Measured on ../shared/testdata/speech (7 clips, WER vs the manifest): faster-whisper 30 s
+beam 5: 7.4 %, greedy 11.1 %; this decoder greedy or beam 5: 8.3 % (one word on one clip).
+Without the trailing silence tiny.en loops ("… are used. Today, only platforms …", 150 %
+WER); with less than ~8 s of context it invents words on the short fragments partials decode.
+
+``committed`` text is forced as the decoder's prefix (LocalAgreement: words that must not
+change), and ``previous`` is given as Whisper's previous-text prompt.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from voxpad.audio.blocks import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from voxpad.stt.recognizer import SpeechRecognizer
+
+# Same hallucination guards as SpeechRecognizer (see recognizer.py for where they come from).
+_NO_SPEECH_PROB = 0.6
+_CONFIDENT_LOGPROB = -0.5
+_FALLBACK_LOGPROB = -1.0
+_MAX_COMPRESSION = 2.4
+_FRAMES_PER_SECOND = 100
+_MAX_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One decode of a stretch of audio: the words, and how sure the model was."""
+
+    text: str
+    tokens: tuple[int, ...]
+    no_speech_prob: float
+    avg_logprob: float
+
+    @property
+    def hallucination(self) -> bool:
+        """The model thinks there is no speech and is not confident about the words."""
+        return self.no_speech_prob > _NO_SPEECH_PROB and self.avg_logprob < _CONFIDENT_LOGPROB
+
+
+class ShortContextDecoder:
+    """Decodes up to 30 s of 16 kHz audio with the encoder fed only as much as it needs.
+
+    The features are the audio followed by at least ``margin`` seconds of silence, rounded up
+    to whole ``pad_to`` seconds. Measured on the speech set: with no margin tiny.en loops
+    ("… are used. Today, only platforms …") because it never sees the speech end; with ~1 s of
+    silence and timestamp tokens it stops by itself, and text the model places after the
+    audio's end is dropped. Below ``min_context`` (8 s) seconds the model loops and invents
+    words on the half-second fragments partials decode ("and so, and so, and so"); 8 s of
+    context costs ~50 ms of encoder and made such fragments as accurate as a 30 s decode.
+    Shares the recognizer's model and lock.
+    """
+
+    def __init__(self, recognizer: "SpeechRecognizer", *, margin: float = 1.0, pad_to: float = 1.0,
+                 min_context: float = 8.0, language: str | None = None) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        whisper = recognizer.whisper_model
+        self._model = whisper.model  # ctranslate2.models.Whisper
+        self._features = whisper.feature_extractor
+        self._lock: threading.Lock = recognizer.lock
+        self._margin = margin
+        self._pad_to = pad_to
+        self._min_context = min_context
+        self.multilingual = bool(self._model.is_multilingual)
+        self._tokenizer = Tokenizer(
+            # Short fragments are too little to detect a language from: "auto" (None) means English here.
+            whisper.hf_tokenizer, self.multilingual, task="transcribe",
+            language=(language or "en") if self.multilingual else None)
+        self._suppress = get_suppressed_tokens(self._tokenizer, [-1])
+        self._timestamp_begin = self._tokenizer.timestamp_begin
+        self._eot = self._tokenizer.eot
+
+    def features(self, audio: np.ndarray) -> np.ndarray:
+        """Log-mel features of ``audio`` followed by silence, ``pad_to``-second multiples long."""
+        wanted = len(audio) / SAMPLE_RATE + self._margin
+        seconds = min(_MAX_SECONDS, max(self._min_context, math.ceil(wanted / self._pad_to - 1e-9) * self._pad_to))
+        padded = np.zeros(int(round(seconds * SAMPLE_RATE)), dtype=np.float32)
+        usable = min(len(audio), len(padded))
+        padded[:usable] = audio[:usable]
+        # Padding the audio (not the features, as faster-whisper does) is what Whisper was trained on.
+        features = self._features(padded, padding=0)
+        frames = int(round(seconds * _FRAMES_PER_SECOND))
+        if features.shape[-1] < frames:
+            features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
+        return np.ascontiguousarray(features[:, :frames], dtype=np.float32)
+
+    def decode(self, audio: np.ndarray, *, beam_size: int = 1, committed: str = "", previous: str = "") -> Decoded:
+        """The text of ``audio`` after ``committed`` (forced as the start), raw with its leading space.
+
+        ``previous`` is text said just before (the last utterance): given as Whisper's
+        previous-text prompt, it helps the first words of a new utterance and its punctuation.
+        """
+        import ctranslate2
+
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)[: int(SAMPLE_RATE * (_MAX_SECONDS - self._margin))]
+        if audio.size == 0:
+            return Decoded("", (), 1.0, 0.0)
+        duration = len(audio) / SAMPLE_RATE
+        features = self.features(audio)
+        prompt = []
+        if previous.strip():
+            prompt = [self._tokenizer.sot_prev] + self._tokenizer.encode(" " + previous.strip())[-64:]
+        prompt += list(self._tokenizer.sot_sequence)
+        forced: list[int] = []
+        if committed.strip():
+            forced = [self._timestamp_begin] + self._tokenizer.encode(" " + committed.strip())[-200:]
+            prompt += forced
+        # About 5 tokens a second of speech; the cap stops a runaway loop early.
+        limit = int(16 + 10 * duration)
+        with self._lock:
+            encoded = self._model.encode(ctranslate2.StorageView.from_array(features[None]), to_cpu=False)
+            result = self._generate(encoded, prompt, beam_size, limit)
+            tokens, logprob = self._tokens_and_logprob(result, forced)
+            text = self._text(tokens, duration)
+            # Whisper's own fallback: a repetitive or unsure beam decode is retried greedily.
+            if beam_size > 1 and (_compression(text) > _MAX_COMPRESSION or logprob < _FALLBACK_LOGPROB):
+                greedy = self._generate(encoded, prompt, 1, limit)
+                tokens_g, logprob_g = self._tokens_and_logprob(greedy, forced)
+                if logprob_g > logprob:
+                    result, tokens, logprob = greedy, tokens_g, logprob_g
+                    text = self._text(tokens, duration)
+        text = drop_repetition(text, committed)
+        if _compression(text) > _MAX_COMPRESSION:
+            text = ""  # a loop ("the the the …") is never what was said
+        return Decoded(text, tuple(tokens), float(result.no_speech_prob), float(logprob))
+
+    def _text(self, tokens: list[int], duration: float) -> str:
+        """Words of the segments that lie within the audio; timestamp tokens dropped."""
+        kept: list[int] = []
+        segment: list[int] = []
+        for token in tokens:
+            if token >= self._eot and token < self._timestamp_begin:
+                continue  # other special tokens
+            if token < self._eot:
+                segment.append(token)
+                continue
+            at = (token - self._timestamp_begin) * 0.02
+            if at > duration + 0.3:
+                # With a short context the last end time is often late; its words are real,
+                # anything after it is not.
+                kept += segment
+                segment = []
+                break
+            kept += segment
+            segment = []
+        kept += segment
+        return self._tokenizer.decode(kept)
+
+    def _generate(self, encoded, prompt: list[int], beam_size: int, max_new_tokens: int):
+        return self._model.generate(
+            encoded, [prompt],
+            beam_size=beam_size,
+            max_length=min(448, len(prompt) + max_new_tokens),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+        )[0]
+
+    @staticmethod
+    def _tokens_and_logprob(result, forced: list[int]) -> tuple[list[int], float]:
+        tokens = list(result.sequences_ids[0])
+        score = result.scores[0] if result.scores else 0.0
+        logprob = float(score * len(tokens) / (len(tokens) + 1))
+        # CTranslate2 returns the forced prefix as part of the result: keep only what is new.
+        if forced and tokens[: len(forced)] == forced:
+            tokens = tokens[len(forced):]
+        return tokens, logprob
+
+
+def _word_key(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum() or ch == "'")
+
+
+def drop_repetition(text: str, committed: str = "") -> str:
+    """``text`` cut where it starts repeating four words already said in ``committed`` + ``text``.
+
+    A short context makes Whisper loop ("Americans. And so my fellow Americans."); in real
+    dictation the same four words twice within one utterance is rare enough to give up.
+    """
+    before = committed.split()
+    words = text.split()
+    keys = [_word_key(w) for w in before + words]
+    seen: set[tuple[str, ...]] = set()
+    for index in range(len(keys) - 3):
+        gram = tuple(keys[index:index + 4])
+        if index >= len(before) and gram in seen:
+            cut = index - len(before)
+            kept = " ".join(words[:cut])
+            return (" " + kept) if kept and text[:1].isspace() else kept
+        seen.add(gram)
+    return text
+
+
+def _compression(text: str) -> float:
+    if not text:
+        return 0.0
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data))

