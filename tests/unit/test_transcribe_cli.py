@@ -96,6 +96,7 @@ def test_broken_model_is_one_sentence(capsys, tmp_path: Path) -> None:
     (tmp_path / "model.bin").write_bytes(b"\0" * 1000)
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "vocabulary.txt").write_text("a\n")
     code, out, err = voxpad(capsys, "--model", str(tmp_path), str(BIRCH))
     assert code == 1 and out == ""
     assert err.startswith(f"voxpad: The speech model in {tmp_path}") and err.count("\n") == 1

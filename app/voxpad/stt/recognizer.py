@@ -19,7 +19,8 @@ import numpy as np
 
 from voxpad.audio.blocks import SAMPLE_RATE
 from voxpad.errors import Cancelled, ModelError
-from voxpad.models.defaults import bundled_whisper_model, check_whisper_folder
+from voxpad.models.defaults import bundled_whisper_model
+from voxpad.models.validate import check_whisper_files
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -86,10 +87,8 @@ class SpeechRecognizer:
     ) -> "SpeechRecognizer":
         """Load the model folder ``path`` (None: the bundled tiny.en), or raise ModelError."""
         path = bundled_whisper_model() if path is None else Path(path)
-        check_whisper_folder(path)
-        if not (path / "tokenizer.json").is_file():
-            # Without it faster-whisper would fetch a tokenizer from the internet: never do that.
-            raise ModelError(f"The speech model folder {path} is incomplete: tokenizer.json is missing.")
+        # Includes tokenizer.json: without it faster-whisper would fetch one from the internet.
+        check_whisper_files(path)
         try:
             from faster_whisper import WhisperModel
 
