@@ -7,6 +7,7 @@ callers get the same object. Never call these getters on the GUI thread before
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -17,6 +18,8 @@ from pathlib import Path
 from voxpad.models.fallback import load_with_fallback
 from voxpad.stt.recognizer import SpeechRecognizer
 from voxpad.tts.voice import Voice
+
+log = logging.getLogger(__name__)
 
 
 # A loaded model unused this long is dropped to free memory (settings: idle_unload_minutes).
@@ -78,6 +81,10 @@ class Engines:
                 self._voice, notice = load_with_fallback(Voice.load, path, "voice")
                 if notice:
                     self._idle._tell(ModelEvent("tts", "fallback", notice))
+                try:  # the first inference is slow: pay it here, on the loading thread
+                    self._voice.warm_up()
+                except Exception:  # a slower first sentence, not a reason to refuse the voice
+                    log.warning("Warming up the voice failed", exc_info=True)
                 self._idle.loaded("tts")
             return self._voice
 

@@ -25,11 +25,13 @@ from voxpad.errors import AudioDeviceError
 _LOG = logging.getLogger(__name__)
 
 # Measured through ALSA's pulse plugin on two cores while synthesising: 512-frame blocks
-# (23 ms at 22050 Hz) with PortAudio's "high" latency (46 ms of buffer) played without a
-# glitch; PortAudio's own block size (~190 frames) underran by the hundreds and let the
-# sound server swallow seconds of audio at once. A fixed block also bounds how long
-# stop() takes to silence the output.
-_LATENCY = "high"
+# (23 ms at 22050 Hz); PortAudio's own block size (~190 frames) underran by the hundreds.
+# A fixed block also bounds how long stop() takes to silence the output. PortAudio's
+# "high" latency (46 ms of buffer) still underran on loaded cores (load average 5: 3-5
+# underruns in 8 s), and every underrun makes the pulse plugin restart the stream, which
+# the sound server then pulls again only after up to 2 s: an 8 s clip took 15 s. A
+# 100 ms buffer played the same clip with none, for ~70 ms more before first sound.
+_LATENCY = 0.1
 _BLOCKSIZE = 512
 # The notifier's heartbeat: how often it checks for a stalled device or an idle stream.
 _TICK_SECONDS = 0.25

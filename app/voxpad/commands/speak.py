@@ -50,6 +50,7 @@ def run(args: Namespace, stdin: TextIO | None = None, stderr: TextIO | None = No
 
 
 def _speak(args: Namespace, stdin: TextIO, stderr: TextIO) -> int:
+    from voxpad.tts.reader import lead_in
     from voxpad.tts.speech_file import SpeechFile
     from voxpad.tts.voice import Voice
 
@@ -79,8 +80,10 @@ def _speak(args: Namespace, stdin: TextIO, stderr: TextIO) -> int:
             voice.synthesize("Ready.")
             print("voxpad: ready", file=stderr, flush=True)
         for text in _texts(args.text, stdin):
-            for span in _spans(text):
+            for number, span in enumerate(_spans(text)):
                 samples = voice.synthesize(span.text, speed=args.speed)
+                if speaker is not None and number == 0:
+                    samples = samples[lead_in(samples, voice.sample_rate):]  # sound sooner
                 if speaker is not None:
                     speaker.play(samples, voice.sample_rate)
                 if wav is not None:

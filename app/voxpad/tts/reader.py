@@ -188,6 +188,7 @@ class SentenceReader:
             # Navigation and the faint highlight use whole sentences, even where the first
             # is synthesised in shorter pieces for a quick start.
             reading.sentences = [_document_range(prepared, span, reading.base_offset) for span in sentences]
+            queued_any = False
             for index, span in _pieces_with_sentence(sentences):
                 if not self._wait_for_room(reading):
                     return
@@ -198,7 +199,11 @@ class SentenceReader:
                 sentence = SentenceSpan(reading.text[start - reading.base_offset:end - reading.base_offset],
                                         start, end)
                 first_piece = span.start == sentences[index].start
-                self._queue_words(reading, prepared, span, sentence, spoken, first_piece)
+                # The voice opens every piece with ~40 ms of near-silence; only the very first
+                # one delays sound after Read, so that one's lead-in is cut.
+                skip = lead_in(spoken.samples, self._voice.sample_rate) if not queued_any else 0
+                queued_any = True
+                self._queue_words(reading, prepared, span, sentence, spoken, first_piece, skip)
             while not reading.stopped.is_set():
                 if self._speaker.drain(timeout=_POLL_SECONDS):
                     break
@@ -210,13 +215,19 @@ class SentenceReader:
         self._end(reading, lambda: self._on_finished and self._on_finished())
 
     def _queue_words(self, reading: _Reading, prepared: ReadingText, span: SentenceSpan,
-                     sentence: SentenceSpan, spoken, first_piece: bool = True) -> None:
-        """Queue a sentence's audio cut at word starts, each piece marked with its word."""
+                     sentence: SentenceSpan, spoken, first_piece: bool = True, skip: int = 0) -> None:
+        """Queue a sentence's audio cut at word starts, each piece marked with its word.
+
+        The first ``skip`` samples (silence before the first word) are left out.
+        """
         samples = spoken.samples
         if not len(samples):
             return
-        cuts = [0] + [w.sample for w in spoken.words if 0 < w.sample < len(samples)] + [len(samples)]
-        words: list[tuple[int, int] | None] = [None] if not spoken.words or spoken.words[0].sample > 0 else []
+        if spoken.words:
+            skip = min(skip, spoken.words[0].sample)  # never cut into the first word
+        cuts = [skip] + [w.sample for w in spoken.words if skip < w.sample < len(samples)] + [len(samples)]
+        words: list[tuple[int, int] | None] = (
+            [None] if not spoken.words or spoken.words[0].sample > skip else [])
         for word in spoken.words:
             start, end = prepared.source_range(span.start + word.start, span.start + word.end)
             words.append((start + reading.base_offset, end + reading.base_offset))
@@ -269,6 +280,16 @@ class SentenceReader:
         reading = self._reading
         if reading is not None:
             reading.wake.set()
+
+
+def lead_in(samples, sample_rate: int, threshold: float = 0.005, keep_seconds: float = 0.005) -> int:
+    """How many leading samples are near-silence, less ``keep_seconds`` so the onset stays whole."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(samples) > threshold)
+    if not len(loud):
+        return 0
+    return max(0, int(loud[0]) - int(keep_seconds * sample_rate))
 
 
 def _document_range(prepared: ReadingText, span: SentenceSpan, base_offset: int) -> tuple[int, int]:

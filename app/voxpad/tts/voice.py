@@ -77,6 +77,11 @@ class Voice:
             ) from exc
         return cls(piper_voice, paths.model)
 
+    def warm_up(self) -> None:
+        """One silent synthesis: onnxruntime's first run is several times slower than later ones,
+        so doing it right after loading (off the GUI thread) keeps it out of the first Read."""
+        self.synthesize_words("Ready.")
+
     @property
     def sample_rate(self) -> int:
         return int(self._piper.config.sample_rate)

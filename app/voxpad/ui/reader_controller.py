@@ -103,6 +103,9 @@ class ReaderController(QObject):
                 self._speaker.close()
             self._speaker = Speaker(device=self.output_device)
         self._speaker.volume = self._volume
+        # Open the stream here, off the GUI thread and while nothing waits on it, not on the
+        # first play(): a sound server may take a while to start pulling from a new stream.
+        self._speaker.open(voice.sample_rate)
         return SentenceReader(
             voice,
             self._speaker,
