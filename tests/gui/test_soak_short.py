@@ -45,7 +45,9 @@ def test_soak_loses_no_audio_builds_no_backlog_and_keeps_dictating(soak_result):
 
 
 def test_soak_memory_does_not_run_away(soak_result):
-    # Issue #7's goal is <= 20 MB over 30 minutes. Measured: +114 MB over 5 min and +88 MB over 1.5 min in
-    # standalone runs, <= 20 MB once in the full suite (the first cycles include warm-up); until the cause is found this
-    # bound only catches a runaway leak (e.g. audio kept in memory per cycle).
-    assert soak_result.rss_growth_mb <= 150.0, soak_result.report()
+    # Issue #7's goal is <= 20 MB over 30 minutes. The cause was glibc's per-thread malloc arenas
+    # (dictation and read-aloud threads come and go): +44 MB over 1.5 min (3 cycles) before
+    # voxpad.native_memory capped them, +8 MB after (benchmarks/soak.py, 30 s dictation per cycle).
+    # The margin covers the first cycles decoding clips not heard in the one-cycle warm-up and a
+    # noisy 2-core machine; the per-cycle leak this guards against would exceed it in 3 cycles.
+    assert soak_result.rss_growth_mb <= 40.0, soak_result.report()

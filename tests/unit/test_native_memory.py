@@ -1,0 +1,42 @@
+"""The malloc arena cap behind issue 7's soak (see voxpad.native_memory)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from voxpad import native_memory
+
+
+def test_an_explicit_malloc_arena_max_is_left_to_the_user(monkeypatch):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert native_memory.limit_malloc_arenas() is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc arenas exist only on Linux")
+def test_importing_voxpad_caps_the_arenas_so_new_threads_share_them(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    # Threads that each malloc and exit, as dictation and read-aloud sessions do: without the
+    # cap glibc gives them arenas of their own (up to 8 per core).
+    probe = (
+        "import ctypes, re, threading, voxpad\n"
+        "libc = ctypes.CDLL('libc.so.6')\n"
+        "libc.malloc.restype = ctypes.c_void_p\n"
+        "libc.free.argtypes = [ctypes.c_void_p]\n"
+        "barrier = threading.Barrier(8)\n"
+        "def work():\n"
+        "    blocks = [libc.malloc(4096) for _ in range(100)]\n"
+        "    barrier.wait()  # all alive at once, each holding memory\n"
+        "    [libc.free(b) for b in blocks]\n"
+        "threads = [threading.Thread(target=work) for _ in range(8)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "libc.open_memstream.restype = ctypes.c_void_p\n"
+        "buf, size = ctypes.c_char_p(), ctypes.c_size_t()\n"
+        "f = libc.open_memstream(ctypes.byref(buf), ctypes.byref(size))\n"
+        "libc.malloc_info(0, ctypes.c_void_p(f)); libc.fclose(ctypes.c_void_p(f))\n"
+        "print(len(re.findall('<heap nr=', ctypes.string_at(buf, size.value).decode())))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert int(out) <= native_memory.ARENA_MAX
