@@ -48,6 +48,11 @@ def test_soak_memory_does_not_run_away(soak_result):
     # Issue #7's goal is <= 20 MB over 30 minutes. The cause was glibc's per-thread malloc arenas
     # (dictation and read-aloud threads come and go): +44 MB over 1.5 min (3 cycles) before
     # voxpad.native_memory capped them, +8 MB after (benchmarks/soak.py, 30 s dictation per cycle).
-    # The margin covers the first cycles decoding clips not heard in the one-cycle warm-up and a
-    # noisy 2-core machine; the per-cycle leak this guards against would exceed it in 3 cycles.
-    assert soak_result.rss_growth_mb <= 40.0, soak_result.report()
+    # The first measured cycle still grows (it decodes clips the one-cycle warm-up did not hear;
+    # +45 MB seen inside the full test run, whose process already holds ~900 MB); after it the
+    # growth must flatten. The old leak (+16 MB a cycle) fails the steady-state bound in 2 cycles.
+    cycles = soak_result.rss_per_cycle
+    assert len(cycles) >= 3, soak_result.report()
+    steady_growth = cycles[-1] - cycles[1]  # cycles[0] ends the warm-up, cycles[1] the first measured cycle
+    assert steady_growth <= 20.0, soak_result.report()
+    assert soak_result.rss_growth_mb <= 80.0, soak_result.report()

@@ -98,7 +98,10 @@ class ReaderController(QObject):
 
     def _prepare(self) -> SentenceReader:
         voice = self._engines.voice()
-        if self._speaker is None or self._speaker.device != self.output_device:
+        speaker = self._speaker
+        # A speaker whose device failed (sound server gone, device unplugged) is replaced, so
+        # reading works again once a device is back, without restarting the app.
+        if speaker is None or speaker.device != self.output_device or speaker.failure is not None:
             if self._speaker is not None:
                 self._speaker.close()
             self._speaker = Speaker(device=self.output_device)
