@@ -44,10 +44,11 @@ def test_words_reach_the_document_while_the_clip_still_plays(launch, desktop, tm
             return normalise(doc.read_text())
 
         # JFK's own pauses end utterances: his first words are final long before the clip ends.
-        early = wait_until(lambda: (lambda text: text if "americans" in text else None)(saved_words()),
+        # ("fellow", not "americans": tiny.en sometimes hears "america" when the words are cut.)
+        early = wait_until(lambda: (lambda text: text if "fellow" in text else None)(saved_words()),
                            15, "the first words in the saved document", interval=0.5)
         assert player.poll() is None, "the clip had already finished playing"
-        assert early.startswith("and so my fellow americans"), early
+        assert early.startswith("and so my fellow"), early
     finally:
         player.wait(60)
     app.key("ctrl+d")
