@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a fixture)
 from speech_metrics import wer
 
 from voxpad.audio.speaker import Speaker
@@ -21,25 +22,6 @@ from voxpad.tts.voice import Voice
 DOCUMENT = ("Title line\n\nThe train leaves at nine. Please bring your ticket! "
             "Is the station far from here?")
 SPOKEN = ["The train leaves at nine.", "Please bring your ticket!", "Is the station far from here?"]
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-@pytest.fixture(scope="module")
-def awake_sink(desktop, tmp_path_factory):
-    """Keep the null sink running: when idle it first pulls from a new client after ~2 s."""
-    path = tmp_path_factory.mktemp("sink") / "keeper.wav"
-    keeper = desktop.record(path)
-    wait_until(lambda: path.exists() and path.stat().st_size > 44, 10, "the sink to wake")
-    yield desktop
-    keeper.terminate()
-    keeper.wait(5)
 
 
 def record(desktop, path: Path):

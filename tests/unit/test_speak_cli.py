@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a fixture)
 from speech_metrics import wer
 
 from voxpad.commands import speak
@@ -40,14 +41,6 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str]:
     return code, err.getvalue()
 
 
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
 @pytest.fixture(scope="module")
 def whisper():
     from faster_whisper import WhisperModel
@@ -58,17 +51,6 @@ def whisper():
 def heard(whisper, audio) -> str:
     segments, _ = whisper.transcribe(audio, beam_size=1, language="en")
     return " ".join(segment.text for segment in segments)
-
-
-@pytest.fixture(scope="module")
-def awake_sink(desktop, tmp_path_factory):
-    """Keep the null sink running: when idle it first pulls from a new client after ~2 s."""
-    path = tmp_path_factory.mktemp("sink") / "keeper.wav"
-    keeper = desktop.record(path)
-    wait_until(lambda: path.exists() and path.stat().st_size > 44, 10, "the sink to wake")
-    yield desktop
-    keeper.terminate()
-    keeper.wait(5)
 
 
 def recorded_so_far(path: Path) -> np.ndarray:

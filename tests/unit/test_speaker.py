@@ -14,31 +14,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a fixture)
 
 from voxpad.audio import speaker as speaker_module
 from voxpad.audio.speaker import Speaker, list_output_devices
 from voxpad.errors import AudioDeviceError
 
 RATE = 22050
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-@pytest.fixture(scope="module")
-def awake_sink(desktop, tmp_path_factory):
-    """Keep the null sink running: when idle it first pulls from a new client after ~2 s."""
-    path = tmp_path_factory.mktemp("sink") / "keeper.wav"
-    keeper = desktop.record(path)
-    wait_until(lambda: path.exists() and path.stat().st_size > 44, 10, "the sink to wake")
-    yield desktop
-    keeper.terminate()
-    keeper.wait(5)
 
 
 class Recording:
