@@ -97,3 +97,29 @@ def recording_streams(env) -> int:
     """How many capture streams the sound server has open (the app's microphone among them)."""
     out = subprocess.run(["pactl", "list", "short", "source-outputs"], env=env, capture_output=True, text=True)
     return len([line for line in out.stdout.splitlines() if line.strip()])
+
+
+def speech_then_silence(recording: Path, silence_s: float = 1.5) -> bool:
+    """True once ``recording`` (a WAV still being written) holds speech followed by ``silence_s`` of quiet."""
+    import soundfile
+
+    try:
+        audio, rate = soundfile.read(recording)
+    except Exception:  # not written far enough to read yet
+        return False
+    speech = abs(audio) > 0.02
+    if not speech.any():
+        return False
+    last_sound = len(audio) - speech[::-1].argmax()
+    return (len(audio) - last_sound) / rate > silence_s
+
+
+def transcribe_recording(recording: Path) -> str:
+    """What the bundled model hears in ``recording`` (beam 5, English)."""
+    from faster_whisper import WhisperModel
+
+    from voxpad.models.defaults import bundled_whisper_model
+
+    model = WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
+    segments, _ = model.transcribe(str(recording), beam_size=5, language="en")
+    return " ".join(s.text for s in segments)

@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-import soundfile
 
-from conftest_e2e import RunningApp, recording_streams, wait_until  # noqa: F401  (see conftest)
+from conftest_e2e import (  # noqa: F401  (see conftest)
+    RunningApp, recording_streams, speech_then_silence, transcribe_recording, wait_until)
 from speech_metrics import wer
 
 pytestmark = pytest.mark.e2e
@@ -43,10 +43,6 @@ def test_dictate_with_keyboard_into_the_document(launch, desktop, tmp_path, jfk_
 
 
 def test_read_aloud_reaches_the_speaker(launch, desktop, tmp_path):
-    from faster_whisper import WhisperModel
-
-    from voxpad.models.defaults import bundled_whisper_model
-
     text = "The weather is pleasant today. We will walk to the market and buy fresh bread."
     doc = tmp_path / "read.txt"
     doc.write_text(text)
@@ -59,23 +55,10 @@ def test_read_aloud_reaches_the_speaker(launch, desktop, tmp_path):
         app.key("ctrl+Home")
         app.key("ctrl+r")
 
-        def heard_enough():
-            try:
-                audio, rate = soundfile.read(recording)
-            except Exception:
-                return False
-            speech = abs(audio) > 0.02
-            if not speech.any():
-                return False
-            last_sound = len(audio) - speech[::-1].argmax()
-            return (len(audio) - last_sound) / rate > 1.5  # 1.5 s of silence after speech
-
-        wait_until(heard_enough, 60, "the document to be read aloud", interval=0.5)
+        wait_until(lambda: speech_then_silence(recording), 60, "the document to be read aloud", interval=0.5)
     finally:
         recorder.terminate()
         recorder.wait(5)
-    model = WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
-    segments, _ = model.transcribe(str(recording), beam_size=5, language="en")
-    heard = " ".join(s.text for s in segments)
+    heard = transcribe_recording(recording)
     assert wer([text], [heard]) < 0.15, heard
     assert app.process.poll() is None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_e2e import recording_streams, wait_until
+from conftest_e2e import recording_streams, speech_then_silence, transcribe_recording, wait_until
 from speech_metrics import wer
 from xterm_target import xterm  # noqa: F401  (fixture)
 
@@ -217,11 +217,6 @@ def test_without_a_tray_closing_the_window_quits(launch, desktop):
 
 
 def test_read_selection_hotkey_reads_what_another_app_selected(launch, desktop, tmp_path):
-    import soundfile
-    from faster_whisper import WhisperModel
-
-    from voxpad.models.defaults import bundled_whisper_model
-
     text = "The library opens at nine in the morning."
     app = launch()
     wait_for_app_ready(app)
@@ -233,23 +228,10 @@ def test_read_selection_hotkey_reads_what_another_app_selected(launch, desktop, 
         wait_until(lambda: recording_streams(app.env) > 0, 10, "the recorder to attach")
         key(app.env, "key", "ctrl+alt+r")
 
-        def heard_enough():
-            try:
-                audio, rate = soundfile.read(recording)
-            except Exception:
-                return False
-            speech = abs(audio) > 0.02
-            if not speech.any():
-                return False
-            last_sound = len(audio) - speech[::-1].argmax()
-            return (len(audio) - last_sound) / rate > 1.5  # 1.5 s of silence after speech
-
-        wait_until(heard_enough, 60, "the selection to be read aloud", interval=0.5)
+        wait_until(lambda: speech_then_silence(recording), 60, "the selection to be read aloud", interval=0.5)
     finally:
         recorder.terminate()
         recorder.wait(5)
-    model = WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
-    segments, _ = model.transcribe(str(recording), beam_size=5, language="en")
-    heard = " ".join(s.text for s in segments)
+    heard = transcribe_recording(recording)
     assert wer([text], [heard]) < 0.2, heard
     assert app.process.poll() is None
