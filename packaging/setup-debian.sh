@@ -65,6 +65,11 @@ DEV_PACKAGES=(
     sox desktop-file-utils appstream
     # Proving privacy: the tests trace every connect() of the app and the CLI.
     strace
+    # Typing into a native Wayland app (tests/unit/test_desktop_wayland_typing.py): a headless
+    # Sway as the compositor, wtype as the typer under test, foot as the target app.
+    sway wtype foot
+    # A private session bus for the GlobalShortcuts portal tests (tests/unit/test_desktop_portal_shortcuts.py).
+    dbus-daemon
     # Building the PyInstaller bundle (tests/bundle): objdump, and the shared libpython the
     # bundle's loader needs (Debian's python3 binary does not link it). First match wins:
     # Debian 13 has libpython3.13, Debian 12 libpython3.11.

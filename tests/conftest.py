@@ -45,6 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _session = desktop_session.start()
     os.environ.update(_session.env)
+    # The private desktop is X11: a developer's own Wayland session must not leak into it, or
+    # the X11 tests would take the Wayland typing and hotkey paths (the Wayland tests set their own).
+    for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
+        os.environ.pop(name, None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

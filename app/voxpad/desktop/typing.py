@@ -48,9 +48,10 @@ class Typer(Protocol):
     def send(self, text: str) -> None: ...
 
 
-def _run(args: list[str], what: str, timeout: float = 30) -> None:
+def _run(args: list[str], what: str, timeout: float = 30, stdin: str | None = None) -> None:
     try:
-        result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, input=stdin,
+                                encoding="utf-8" if stdin is not None else None)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TypingError(f"{what} failed ({exc}).") from exc
     if result.returncode != 0:
@@ -65,28 +66,66 @@ def on_wayland() -> bool:
     return bool(os.environ.get("WAYLAND_DISPLAY")) or os.environ.get("XDG_SESSION_TYPE") == "wayland"
 
 
+# wtype makes a new virtual keyboard with its own keymap for every run. Keys sent right after
+# the keymap, or right before the keyboard goes away, are sometimes dropped: on Sway 1.7 with
+# foot, the first letter of about half the runs was lost without a pause. Pausing after the
+# keymap and again before exiting lost no key on an idle machine, and 1 run of about 480 with
+# busy loops saturating both CPU cores (see tests/unit/test_desktop_wayland_typing.py).
+_WTYPE_SETTLE_MS = 100
+
+
 class WtypeTyper:
-    """Wayland virtual-keyboard typing (wlroots compositors: Sway, Hyprland, ...)."""
+    """Wayland virtual-keyboard typing (wlroots compositors: Sway, Hyprland, river, ...).
+
+    Any Unicode character works: wtype puts the characters of each run in its own keymap.
+    GNOME and KDE do not offer the virtual-keyboard protocol; ``is_available`` asks the
+    compositor (a run of wtype that types nothing) so "auto" moves on there.
+    """
 
     name = "wtype"
 
+    def __init__(self) -> None:
+        self._checked: dict[str, bool] = {}  # WAYLAND_DISPLAY -> does the compositor take wtype
+
     def is_available(self) -> bool:
-        return on_wayland() and shutil.which("wtype") is not None
+        if not on_wayland() or shutil.which("wtype") is None:
+            return False
+        display = os.environ.get("WAYLAND_DISPLAY", "")
+        if display not in self._checked:
+            try:
+                probe = subprocess.run(["wtype", "-s", "1"], capture_output=True, text=True, timeout=10)
+                self._checked[display] = probe.returncode == 0
+                if probe.returncode != 0:
+                    log.info("wtype cannot type on this desktop: %s", probe.stderr.strip())
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                log.info("wtype cannot type on this desktop: %s", exc)
+                return False
+        return self._checked[display]
 
     def can_type(self, char: str) -> bool:
         return char in "\n\t" or char.isprintable()
 
     def send(self, text: str) -> None:
-        _run(["wtype", "--", text], "Typing with wtype")
+        pause = str(_WTYPE_SETTLE_MS)
+        # The text on stdin ("-"): no length limit, and text starting with "-" is not an option.
+        _run(["wtype", "-s", pause, "-", "-s", pause], "Typing with wtype", stdin=text)
+
+
+# ydotoold's socket: ydotool 1.x reads $YDOTOOL_SOCKET, both 0.1.x and 1.x default to this path.
+_YDOTOOL_SOCKET = "/tmp/.ydotool_socket"
 
 
 class YdotoolTyper:
-    """uinput typing through ydotoold: any desktop, but only what a US keyboard has."""
+    """uinput typing (through ydotoold, or /dev/uinput directly for ydotool 0.1): any desktop,
+    but only what a US keyboard has; the rest is pasted where pasting works."""
 
     name = "ydotool"
 
     def is_available(self) -> bool:
-        return shutil.which("ydotool") is not None and (on_wayland() or not on_x11())
+        if shutil.which("ydotool") is None or not (on_wayland() or not on_x11()):
+            return False
+        socket_path = os.environ.get("YDOTOOL_SOCKET", _YDOTOOL_SOCKET)
+        return os.path.exists(socket_path) or os.access("/dev/uinput", os.W_OK)
 
     def can_type(self, char: str) -> bool:
         return char in "\n\t" or (char.isascii() and char.isprintable())
@@ -169,10 +208,16 @@ class ClipboardPaster:
 
 
 def typers() -> list[Typer]:
-    """Every backend, in the order the automatic choice prefers them."""
+    """Every backend, in the order the automatic choice prefers them.
+
+    On a Wayland session the Wayland typers come first even when XWayland answers on
+    $DISPLAY: XTest keys reach only X11 windows there, not the native Wayland apps.
+    """
     from voxpad.desktop.xtest_typer import XTestTyper
 
-    return [_shared(XTestTyper), WtypeTyper(), YdotoolTyper(), _shared(ClipboardPaster)]
+    wayland = [_shared(WtypeTyper), _shared(YdotoolTyper)]
+    x11 = [_shared(XTestTyper), _shared(ClipboardPaster)]
+    return wayland + x11 if on_wayland() else x11[:1] + wayland + x11[1:]
 
 
 _SHARED: dict[type, object] = {}
@@ -212,10 +257,16 @@ def choose_typer(method: str = "auto") -> Typer:
     raise TypingError(_missing_message("auto"))
 
 
+WAYLAND_TYPING_MESSAGE = (
+    "Voxpad cannot type into other apps on this Wayland desktop. On Sway, Hyprland and other wlroots "
+    "desktops install wtype (sudo apt install wtype). On GNOME, KDE and others install ydotool "
+    "(sudo apt install ydotool) and run ydotoold with write access to /dev/uinput. "
+    "Until then, dictated text stays in Voxpad's window.")
+
+
 def _missing_message(method: str) -> str:
-    if on_wayland() and not on_x11():
-        return ("Voxpad cannot type into other apps on this Wayland desktop: install wtype (Sway, Hyprland) "
-                "or ydotool (others, with ydotoold running).")
+    if on_wayland() and (not on_x11() or method in ("auto", "wtype", "ydotool")):
+        return WAYLAND_TYPING_MESSAGE
     if method == "auto":
         return "Voxpad cannot type into other apps: the X server does not offer the XTEST extension."
     return f"Text cannot be inserted with {method} here: it is not installed or does not work on this desktop."

@@ -60,6 +60,7 @@ class DictateAnywhere(QObject):
         self.hotkeys.push_to_talk_released.connect(self._push_to_talk_up)
         self.hotkeys.read_selection_pressed.connect(self.read_selection)
         self.hotkeys.failed.connect(window.show_error)
+        self.hotkeys.portal_bound.connect(self._shortcuts_bound)
         self.typing.failed.connect(window.show_error)
         # Text that could not be typed elsewhere is kept in the document rather than lost.
         self.typing.undelivered.connect(window.editor.insert_dictation)
@@ -109,6 +110,14 @@ class DictateAnywhere(QObject):
             self.server.close()
         if self.tray is not None:
             self.tray.hide()
+
+    def _shortcuts_bound(self, triggers: dict) -> None:
+        """On Wayland the desktop chose the keys (the user may have changed them): say which."""
+        from voxpad.desktop.portal_shortcuts import DESCRIPTIONS
+
+        shown = [f"{DESCRIPTIONS.get(name, name)}: {keys}" for name, keys in triggers.items()]
+        if shown:
+            self.window.set_status("Global shortcuts set by the desktop. " + "; ".join(shown) + ".")
 
     # -- commands from other launches ------------------------------------------------------
     def run_command(self, command: str) -> None:
