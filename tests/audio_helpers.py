@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-
-def wait_until(check, timeout: float, what: str) -> None:
-    """Poll ``check`` until true; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+from polling import wait_until  # noqa: F401  (re-exported for the tests that import it from here)
 
 
 def start_recording(desktop, path: Path):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from polling import wait_until  # noqa: F401  (re-exported for the tests that import it from here)
+
 
 class RunningApp:
     """A ``voxpad`` process with its window found on the X server."""
@@ -81,16 +83,6 @@ def launch(desktop, tmp_path):
     yield start
     for app in apps:
         app.close()
-
-
-def wait_until(check, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def recording_streams(env) -> int:
