@@ -13,7 +13,14 @@ run_microphone_dictation → StreamingDictation), several times, and reports med
 * streaming WER vs the offline WER of the same model (beam 5, whole file) on the same audio;
 * the batch baseline: transcribing the whole recording after Stop (what batch apps make you wait).
 
+With ``--long-minutes N`` it instead loops the clips (1 s pauses) into one ~N-minute dictation,
+feeds it once at real-time pace and reports, minute by minute, whether decoding keeps up:
+backlog (feeder clock minus audio consumed, after each feed), decode load, partials shown
+and skipped, how long finals took after their utterance ended; then the WER (streaming vs
+offline beam 5 on the same audio) and stop-to-final.
+
 Usage: .venv/bin/python benchmarks/bench_live.py [--runs 3] [--pace 1]
+       .venv/bin/python benchmarks/bench_live.py --long-minutes 10
 """
 
 from __future__ import annotations
@@ -81,15 +88,36 @@ def spoken_words(recognizer: SpeechRecognizer, audio: np.ndarray) -> list[tuple[
     return words
 
 
-def live_run(recognizer: SpeechRecognizer, audio: np.ndarray, pace: float) -> tuple[list[tuple[float, DictationEvent]], StreamingDictation]:
+class TracedDictation(StreamingDictation):
+    """StreamingDictation that records, after every feed, where the feeder's clock and the consumer are.
+
+    ``trace`` rows: (feeder-clock seconds, audio seconds consumed, decode seconds so far,
+    partials skipped so far). Feeder clock minus audio consumed is the backlog: audio the
+    microphone delivered that the pipeline has not taken in yet.
+    """
+
+    def __init__(self, *args, clock, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+        self.trace: list[tuple[float, float, float, int]] = []
+
+    def feed(self, samples: np.ndarray) -> None:
+        super().feed(samples)
+        self.trace.append((self._clock(), self.audio_time, self.decode_seconds, self.skipped_partials))
+
+
+def live_run(recognizer: SpeechRecognizer, audio: np.ndarray, pace: float) -> tuple[list[tuple[float, DictationEvent]], TracedDictation]:
     """Feed ``audio`` through the live pipeline; (feeder-clock time, event) for every event."""
     factory = ReplayInputStream.factory(audio, pace=pace)
     events: list[tuple[float, DictationEvent]] = []
 
-    def on_event(event: DictationEvent) -> None:
-        events.append((time.monotonic() - factory.stream.started_at, event))
+    def clock() -> float:
+        return time.monotonic() - factory.stream.started_at
 
-    dictation = StreamingDictation(recognizer, on_event)
+    def on_event(event: DictationEvent) -> None:
+        events.append((clock(), event))
+
+    dictation = TracedDictation(recognizer, on_event, clock=clock)
     run_microphone_dictation(Microphone(stream_factory=factory), dictation,
                              lambda: factory.stream is not None and factory.stream.exhausted.is_set())
     return events, dictation
@@ -119,16 +147,104 @@ def first_shown(events: list[tuple[float, DictationEvent]], words: list[tuple[st
     return lags
 
 
+def long_dictation(clips: list[tuple[np.ndarray, str]], minutes: float, pause: float = 1.0) -> tuple[np.ndarray, str]:
+    """The clips looped (``pause`` s between them) until the dictation lasts at least ``minutes``."""
+    looped: list[tuple[np.ndarray, str]] = []
+    seconds = 0.0
+    while seconds < minutes * 60:
+        for clip in clips:
+            looped.append(clip)
+            seconds += len(clip[0]) / SAMPLE_RATE + pause
+            if seconds >= minutes * 60:
+                break
+    return join(looped, pause)
+
+
+def run_long(recognizer: SpeechRecognizer, clips: list[tuple[np.ndarray, str]], minutes: float, pace: float) -> int:
+    audio, reference = long_dictation(clips, minutes)
+    duration = len(audio) / SAMPLE_RATE
+    print(f"long dictation: {duration:.1f} s of audio ({duration / 60:.1f} min), "
+          f"{len(reference.split())} words, fed once at {pace}x", flush=True)
+    began = time.perf_counter()
+    events, dictation = live_run(recognizer, audio, pace)
+    wall = time.perf_counter() - began
+    finals = [event.text for _t, event in events if event.kind == "final"]
+    final_times = [t for t, event in events if event.kind == "final"]
+    stop_to_final = final_times[-1] - duration / pace if final_times else float("nan")
+
+    print()
+    print(f"{'minute':>6s} {'backlog med s':>13s} {'backlog max s':>13s} {'decode load':>11s} {'partials':>8s} "
+          f"{'skipped':>7s} {'partial age med s':>17s} {'final after end med/max s':>25s}")
+    minute_seconds = 60.0 / pace
+    bucket_count = int(np.ceil(duration / pace / minute_seconds))
+    previous_decode, previous_skipped = 0.0, 0
+    summary = []
+    for index in range(bucket_count):
+        low, high = index * minute_seconds, (index + 1) * minute_seconds
+        rows = [row for row in dictation.trace if low <= row[0] < high]
+        if not rows:
+            continue
+        backlogs = [clock - consumed / pace for clock, consumed, _d, _s in rows]
+        decode, skipped = rows[-1][2], rows[-1][3]
+        load = (decode - previous_decode) / (min(high, rows[-1][0]) - low)
+        in_bucket = [(t, event) for t, event in events if low <= t < high]
+        partial_ages = [t - event.audio_time / pace for t, event in in_bucket if event.kind == "partial"]
+        final_ages = [t - event.audio_time / pace for t, event in in_bucket if event.kind == "final"]
+        summary.append((statistics.median(backlogs), max(backlogs), load))
+        print(f"{index + 1:6d} {statistics.median(backlogs):13.3f} {max(backlogs):13.3f} {load:11.2f} "
+              f"{len(partial_ages):8d} {skipped - previous_skipped:7d} "
+              f"{(statistics.median(partial_ages) if partial_ages else float('nan')):17.3f} "
+              f"{(statistics.median(final_ages) if final_ages else float('nan')):12.3f} / "
+              f"{(max(final_ages) if final_ages else float('nan')):.3f}", flush=True)
+        previous_decode, previous_skipped = decode, skipped
+
+    stream_wer = 100 * wer([reference], [" ".join(finals)])
+    offline_began = time.perf_counter()
+    offline = recognizer.transcribe(audio, beam_size=5, vad_filter=True).text
+    offline_seconds = time.perf_counter() - offline_began
+    offline_wer = 100 * wer([reference], [offline])
+    print()
+    print(f"wall time of the live run {wall:.1f} s for {duration / pace:.1f} s of audio")
+    print(f"backlog median first minute {summary[0][0]:.3f} s, last minute {summary[-1][0]:.3f} s; "
+          f"max over the run {max(row[1] for row in summary):.3f} s")
+    print(f"decode load overall {dictation.decode_seconds / (duration / pace):.2f} "
+          f"(first minute {summary[0][2]:.2f}, last minute {summary[-1][2]:.2f}); "
+          f"decodes {dictation.decodes}; partials {sum(1 for _t, e in events if e.kind == 'partial')}, "
+          f"skipped {dictation.skipped_partials}; finals {len(finals)}")
+    print(f"stop-to-final {stop_to_final:.3f} s")
+    print(f"WER streaming {stream_wer:.2f} %, offline (beam 5, vad_filter, whole file) {offline_wer:.2f} % "
+          f"(offline transcription took {offline_seconds:.1f} s)")
+    return 0
+
+
+def word_differences(offline: str, streaming: str) -> str:
+    """Where the streaming transcript's words differ from the offline one's: "offline → streaming; …"."""
+    a, b = normalise(offline).split(), normalise(streaming).split()
+    changes = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op != "equal":
+            changes.append(f"{' '.join(a[a0:a1]) or '∅'} → {' '.join(b[b0:b1]) or '∅'}")
+    return "; ".join(changes) or "none"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pace", type=float, default=1.0)
+    parser.add_argument("--long-minutes", type=float, default=0.0,
+                        help="instead: one dictation of the clips looped to this many minutes; report backlog over time")
+    parser.add_argument("--only", choices=("1", "0.25"), default=None,
+                        help="run only the dictation with this pause (seconds)")
     args = parser.parse_args()
 
     recognizer = SpeechRecognizer.load()
     clips = load_clips()
+    if args.long_minutes > 0:
+        return run_long(recognizer, clips, args.long_minutes, args.pace)
     rows = []
     for label, pause in (("1 s pauses", 1.0), ("0.25 s pauses", 0.25)):
+        if args.only is not None and float(args.only) != pause:
+            continue
         audio, reference = join(clips, pause)
         duration = len(audio) / SAMPLE_RATE
         words = spoken_words(recognizer, audio)
@@ -154,6 +270,7 @@ def main() -> int:
             if run == 0:
                 print(f"[{label}] streaming: {' '.join(finals)}", flush=True)
                 print(f"[{label}] offline:   {offline}", flush=True)
+            print(f"  run {run + 1} words offline → streaming: {word_differences(offline, ' '.join(finals))}", flush=True)
             print(f"  run {run + 1}: stop-to-final {stop_to_final[-1]:.3f} s, median lag {lag_medians[-1]:.3f} s "
                   f"({len(lags)}/{len(words)} words), WER {wers[-1]:.2f} %, decode load {decode_load[-1]:.2f}, "
                   f"partials {partial_counts[-1]}, skipped {skipped[-1]}", flush=True)

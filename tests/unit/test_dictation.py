@@ -336,3 +336,97 @@ def test_repetition_loops_are_cut() -> None:
     jfk = " ask not what your country can do for you, ask what you can do for your country."
     assert drop_repetition(jfk) == jfk
     assert drop_repetition(" And so my fellow Americans", committed="And so my fellow Americans.") == ""
+
+
+def test_a_decode_that_stops_early_goes_on_with_the_rest_of_the_audio(recognizer, clips, monkeypatch) -> None:
+    # Beam 5 after this forced prefix closes its segment at <|5.00|> and ends, 5 s before the
+    # audio does; the streaming final then lost "fat mutton pieces … sauce" (seen in bench_live).
+    from voxpad.stt import fast_decoder
+
+    audio, _reference = clips["librispeech_1089-134686-0000"]
+    audio = np.concatenate([silence(0.4), audio])
+    committed = "He hoped there would be stew for dinner, turnips and carrots and bruised potatoes and"
+    decoder = ShortContextDecoder(recognizer, language="en")
+
+    continued = decoder.decode(audio, beam_size=5, committed=committed)
+    assert normalise(continued.text).startswith("fat mutton pieces") and "sauce" in continued.text
+
+    monkeypatch.setattr(fast_decoder, "_MAX_CONTINUATIONS", 0)
+    assert decoder.decode(audio, beam_size=5, committed=committed).text == ""  # the failure it guards against
+
+
+class _ScriptedDictation(StreamingDictation):
+    """Partial decodes say what ``script`` lists, in turn (the last one from then on): no model."""
+
+    def __init__(self, script: list[list[str]], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.script = script
+        self.committed_seen: list[str] = []
+
+    def _decode(self, start: int, end: int, beam_size: int, prompt: bool = True,
+                revisable: bool = False) -> list[str]:
+        words = self.script[min(self.decodes, len(self.script) - 1)]
+        self.decodes += 1
+        return list(words)
+
+    def feed(self, samples) -> None:
+        super().feed(samples)
+        self.committed_seen.append(self.committed_text)
+
+
+def test_a_wider_agreement_gap_does_not_commit_a_mishearing_two_close_decodes_share(recognizer, clips) -> None:
+    # The word being spoken is misheard by two partials 0.3 s apart, then heard right: with
+    # agreement between neighbouring decodes (the default) "birds" is committed; with decodes
+    # 0.6 s apart it is not.
+    script = [["The", "birds"], ["The", "birds", "can"], ["The", "birch", "canoe"], ["The", "birch", "canoe", "slid"]]
+    audio = clips["jfk"][0][: 16000 * 3]
+
+    def run(**options) -> _ScriptedDictation:
+        dictation = _ScriptedDictation(script, recognizer, lambda event: None, **options)
+        for start in range(0, len(audio), BLOCK):
+            dictation.feed(audio[start : start + BLOCK])
+        return dictation
+
+    assert not any("birds" in text for text in run(agreement_gap=0.6).committed_seen)
+    assert any(text.startswith("The birch") for text in run(agreement_gap=0.6).committed_seen)
+    assert any("birds" in text for text in run().committed_seen)  # neighbours agreed
+
+
+def test_a_final_corrects_committed_preview_words_the_whole_utterance_hears_better(recognizer, clips) -> None:
+    # 0.25 s pauses set: partials heard the utterance's first words with little audio after them
+    # and committed "The bridge canoe slid on the smooth"; a decode of the whole utterance with
+    # nothing forced says "birch" and the model is surer of it than of the forced text.
+    audio, _reference = clips["speechbrain_example1"]
+    decoder = ShortContextDecoder(recognizer, language="en")
+    wrong = "The bridge canoe slid on the smooth"
+    forced = decoder.decode(audio, committed=wrong)
+    assert not forced.revised and "birch" not in forced.text
+    revised = decoder.decode(audio, committed=wrong, revisable=True)
+    assert revised.revised and normalise(revised.text) == "the birch canoe slid on the smooth planks"
+    # Committed words the model agrees with stay, and the decode goes on after them.
+    right = "And so my fellow Americans, ask not"
+    kept = decoder.decode(clips["jfk"][0], committed=right, revisable=True)
+    assert not kept.revised and normalise(kept.text).startswith("what your country")
+
+
+def test_only_preview_words_are_revised_never_a_final(recognizer, clips) -> None:
+    audio, _reference = clips["speechbrain_example1"]
+    events: list[DictationEvent] = []
+    dictation = StreamingDictation(recognizer, events.append, partials=False)
+    dictation.feed(np.concatenate([clips["jfk"][0][: 16000 * 3], silence(1.0)]))
+    first_final = [event.text for event in events if event.kind == "final"]
+    assert first_final and normalise(first_final[0]).startswith("and so")
+    dictation.feed(audio)
+    assert dictation.in_utterance
+    dictation._committed = "The bridge canoe slid on the smooth".split()  # what the previews settled
+    dictation.finish()
+    texts = [event.text for event in events if event.kind == "final"]
+    assert texts[0] == first_final[0]  # an earlier final is never touched
+    assert normalise(texts[-1]) == "the birch canoe slid on the smooth planks"
+    # Switched off, the final keeps the committed words.
+    events.clear()
+    dictation = StreamingDictation(recognizer, events.append, partials=False, revise_committed=False)
+    dictation.feed(audio)
+    dictation._committed = "The bridge canoe slid on the smooth".split()
+    dictation.finish()
+    assert normalise(finals(events)).startswith("the bridge canoe")

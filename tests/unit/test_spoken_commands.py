@@ -43,11 +43,46 @@ def test_commands_become_punctuation(spoken: str, written: str) -> None:
         "Start a new line of products.",
         "She asked a question mark would fit.",
         "His full stop was late.",
-        "Hello comma how are you?",  # no pause after "comma": Whisper heard it as a word
+        # Said without a pause, the neighbours decide: a noun being talked about stays.
+        "We need a comma separated list.",  # an article before it (and Whisper dropped the hyphen)
+        "Comma separated values are common.",  # no clause starts after it
+        "I like the Oxford comma but she does not.",  # an article two words before
+        "Split the text on comma and trim it.",  # a preposition right before
+        "I waited for a long period and then left.",
+        "We need new line items.",
+        "Never stop dictating when you can.",  # actions always need a pause
+        "Scratch that and go on.",
+        "He came to a full-stop.",  # hyphenated, with an article: still the noun
     ],
 )
 def test_ordinary_use_of_the_words_stays(ordinary: str) -> None:
     assert apply_spoken_commands(ordinary) == CommandResult(ordinary)
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        # "Hello comma how are you" said without a pause: Whisper may write "comma" as a plain
+        # word, with or without punctuation on either side of it.
+        ("Hello comma how are you?", "Hello, how are you?"),
+        ("Hello comma, how are you?", "Hello, how are you?"),
+        ("Hello, comma, how are you?", "Hello, how are you?"),
+        ("Hello, comma how are you?", "Hello, how are you?"),
+        ("Hello comma How are you?", "Hello, how are you?"),
+        ("Apples comma and pears.", "Apples, and pears."),
+        ("It works full stop it really does.", "It works. It really does."),
+        ("Dear Anna new line thanks for the letter.", "Dear Anna\nThanks for the letter."),
+        ("Are you there question mark I am waiting.", "Are you there? I am waiting."),
+        # What tiny.en wrote for piper speech of "Hello comma how are you (question mark)" and
+        # "It works full stop it really does", said without pauses.
+        ("Hello, comma. How are you?", "Hello, how are you?"),
+        ("Hello, comma. How are you question mark?", "Hello, how are you?"),
+        ("It works full-stop, it really does.", "It works. It really does."),  # Whisper hyphenated it
+        ("Dear Anna colon new-line thanks", "Dear Anna:\nThanks"),
+    ],
+)
+def test_commands_said_without_a_pause_fire_before_a_new_clause(spoken: str, written: str) -> None:
+    assert apply_spoken_commands(spoken) == CommandResult(written)
 
 
 def test_scratch_that_alone_removes_the_previous_utterance() -> None:

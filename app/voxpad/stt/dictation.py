@@ -10,11 +10,14 @@ Why it is fast enough for a 2-core CPU with tiny.en:
 
 * Decodes use ShortContextDecoder: the encoder sees the utterance plus ~1 s of silence instead
   of 30 s, so an encoder pass costs tens of milliseconds instead of ~470 ms.
-* LocalAgreement-2: words on which two consecutive partial decodes agree (all but the last
-  word of the newest one) are *committed* inside the utterance and forced as the prefix of
+* LocalAgreement-2: words on which two partial decodes at least ``agreement_gap`` of audio
+  apart agree (all but the last word of the newest one) are *committed* inside the utterance and forced as the prefix of
   later previews and of the final (greedy after Stop, beam 5 at a pause), so settled grey text
-  stops flickering and the final agrees with it. Forcing a prefix turned out to cost as much
-  as generating it, so what bounds every decode, and the wait after Stop, is the utterance
+  stops flickering and the final agrees with it. Committed words are still a preview (only
+  finals reach the document as settled text): the final after Stop keeps a decode with nothing
+  forced instead when the model is surer of it, so a word settled while it was the newest
+  audio can still be corrected once the whole utterance is heard. Forcing a prefix turned out
+  to cost as much as generating it, so what bounds every decode, and the wait after Stop, is the utterance
   length: past ~6 s a 0.25 s pause ends an utterance, and 15 s without one splits it.
 * When the worker falls behind (the microphone hands over a backlog, or decodes take longer
   than the interval), partials are skipped or spaced out; finals are never skipped.
@@ -130,7 +133,10 @@ class StreamingDictation:
     ``long_pause`` once it is longer than ``long_utterance`` seconds); its
     final is then decoded (beam ``beam_size``, committed words forced). With ``partials``
     the utterance in progress is re-decoded greedily after every ``partial_interval`` seconds
-    of new audio and emitted as a partial.
+    of new audio and emitted as a partial; words on which it agrees with a decode of at least
+    ``agreement_gap`` seconds less audio are committed (LocalAgreement-2). With
+    ``revise_committed`` the greedy final after Stop may replace committed words (they were
+    only ever shown as a preview) when a decode with nothing forced is more confident.
     """
 
     def __init__(
@@ -142,11 +148,13 @@ class StreamingDictation:
         preroll: float = 0.4,
         partials: bool = True,
         partial_interval: float = 0.3,
+        agreement_gap: float = 0.3,
         max_utterance: float = 15.0,
         long_utterance: float = 6.0,
         long_pause: float = 0.25,
         min_speech: float = 0.15,
         beam_size: int = 5,
+        revise_committed: bool = True,
         language: str | None = "en",
         threshold: float = 0.5,
     ) -> None:
@@ -162,9 +170,12 @@ class StreamingDictation:
         self._tail = _samples(min(0.4, silence_timeout))
         self.partials = partials
         self._partial_interval = _samples(partial_interval)
+        self._agreement_gap = _samples(agreement_gap)
         self._max_utterance = _samples(max_utterance)
         self._min_speech = _samples(min_speech)
         self.beam_size = beam_size
+        # Finals may replace committed (preview) words when an unforced decode is surer.
+        self.revise_committed = revise_committed
         self.language = language
         self._threshold = threshold
         # Hysteresis as in Silero's own segmenter: once speaking, only clearly quiet windows count as silence.
@@ -248,7 +259,8 @@ class StreamingDictation:
     def _start_utterance_text(self) -> None:
         self._partial_text: str | None = None
         self._committed: list[str] = []  # words settled by LocalAgreement in this utterance
-        self._hypothesis: list[str] = []  # the newest partial decode's words
+        # (audio end, words) of this utterance's recent partial decodes, oldest first.
+        self._hypotheses: list[tuple[int, list[str]]] = []
 
     def _scan(self) -> None:
         window = VoiceActivity.WINDOW
@@ -341,8 +353,14 @@ class StreamingDictation:
             self._decoder_owner = recognizer
         return self._decoder
 
-    def _decode(self, start: int, end: int, beam_size: int) -> list[str]:
-        """Words of the utterance start..end: the committed ones, then what the model adds."""
+    def _decode(self, start: int, end: int, beam_size: int, prompt: bool = True,
+                revisable: bool = False) -> list[str]:
+        """Words of the utterance start..end: the committed ones, then what the model adds.
+
+        ``prompt``: give the previous utterance's text as Whisper's previous-text prompt.
+        ``revisable``: the committed words may be replaced if a decode with nothing forced
+        is more confident (see ShortContextDecoder.decode).
+        """
         audio = self._buffer.get(start, end)
         if audio.size == 0:
             return list(self._committed)
@@ -350,13 +368,17 @@ class StreamingDictation:
         self.decodes += 1
         committed = " ".join(self._committed)
         decoded = self._get_decoder().decode(audio, beam_size=beam_size, committed=committed,
-                                             previous=self._previous_text)
+                                             previous=self._previous_text if prompt else "",
+                                             revisable=revisable)
         self.decode_seconds += time.perf_counter() - began
         added = decoded.text
         if not self._committed and (decoded.hallucination or _WORDLESS.match(added)):
             log.debug("Dropped likely hallucination %r (no_speech %.2f, logprob %.2f)",
                       added, decoded.no_speech_prob, decoded.avg_logprob)
             return []
+        if decoded.revised:
+            log.debug("Final revised the committed preview %r to %r", committed, added)
+            return added.split()
         return (committed + added).split()
 
     def _emit_final(self, start: int, end: int, beam_size: int | None = None) -> None:
@@ -364,7 +386,26 @@ class StreamingDictation:
         # a forced prefix token by token, measured) but keeps the final consistent with what the
         # user saw settle, and measured more accurate: 10.2 % vs 12.0 % WER on the benchmark,
         # where a fresh beam decode of a short utterance said "And so am I fellow Americans".
-        words = self._decode(start, end, self.beam_size if beam_size is None else beam_size)
+        #
+        # The beam final is decoded without the previous-text prompt, as the offline baseline
+        # decodes (condition_on_previous_text=False): with the prompt, beam search drifted on the
+        # benchmark ("flower fat and sauce" for "flour fattened sauce") and streaming WER on the
+        # 1 s pauses set was 10.2 % (3 of 3 runs) against 9.3 % offline; without it, together
+        # with the decoder going on after a decode that stopped early, 8.3 % (median of 5 runs).
+        # Greedy decodes (partials, the final after Stop) keep it: without it they lost the first
+        # word's case and misheard utterance starts ("Like your country", "The birds canoe").
+        #
+        # Committed words are a preview, not final text: nothing of this utterance has reached the
+        # document as final yet (finals are only emitted here, one per utterance). So the final
+        # may still correct them, and does when a decode of the whole utterance with nothing
+        # forced is more confident than the forced one: LocalAgreement can settle a word misheard
+        # while it was the newest audio, with little context after it ("The bridge canoe slid"
+        # for "The birch canoe slid", 0.25 s pauses set). Text already final is never touched.
+        # Only greedy decodes (the final after Stop) are compared so: beam search returns no
+        # per-step scores to weigh the forced words with, and the forced beam final at a pause
+        # is what kept "And so my" where a free one said "And so am I".
+        beam = self.beam_size if beam_size is None else beam_size
+        words = self._decode(start, end, beam, prompt=beam == 1, revisable=self.revise_committed)
         text = " ".join(words)
         had_partial = self._partial_text is not None
         self._start_utterance_text()
@@ -385,11 +426,23 @@ class StreamingDictation:
         took = _samples(time.perf_counter() - began)
         # Never spend more than about half of real time on previews: space them out instead.
         self._interval = max(self._partial_interval, 2 * took)
-        committed = len(self._committed)
-        settled = agreed_prefix(self._hypothesis, words)
-        if settled > committed:
-            self._committed = words[:settled]
-        self._hypothesis = words
+        # LocalAgreement against a decode of at least ``agreement_gap`` s less audio (the default,
+        # 0.3 s, is the previous preview). A wider gap was meant to stop two near-identical
+        # decodes agreeing on the word being spoken ("The birds can do slid" for "The birch canoe
+        # slid", 0.25 s pauses set), but 0.6 s left the benchmark medians unchanged and made one
+        # clip's beam final worse 3 runs in 4 ("thick, pepp-pepered flour-fat and sauce", in
+        # tests/unit/test_dictation.py); the final after Stop now corrects such words instead.
+        reference = None
+        for index in range(len(self._hypotheses) - 1, -1, -1):
+            if self._hypotheses[index][0] <= end - self._agreement_gap:
+                reference = index
+                break
+        if reference is not None:
+            settled = agreed_prefix(self._hypotheses[reference][1], words)
+            if settled > len(self._committed):
+                self._committed = words[:settled]
+            del self._hypotheses[:reference]
+        self._hypotheses.append((end, words))
         text = " ".join(words)
         if text and text != self._partial_text:
             self._partial_text = text

@@ -36,6 +36,9 @@ _FALLBACK_LOGPROB = -1.0
 _MAX_COMPRESSION = 2.4
 _FRAMES_PER_SECOND = 100
 _MAX_SECONDS = 30.0
+# A decode that stops this many seconds before the audio ends left speech undecoded: go on from there.
+_UNDECODED_REST = 1.0
+_MAX_CONTINUATIONS = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Decoded:
     tokens: tuple[int, ...]
     no_speech_prob: float
     avg_logprob: float
+    revised: bool = False  # ``text`` replaces the ``committed`` words instead of following them
 
     @property
     def hallucination(self) -> bool:
@@ -101,11 +105,28 @@ class ShortContextDecoder:
             features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
         return np.ascontiguousarray(features[:, :frames], dtype=np.float32)
 
-    def decode(self, audio: np.ndarray, *, beam_size: int = 1, committed: str = "", previous: str = "") -> Decoded:
+    def decode(self, audio: np.ndarray, *, beam_size: int = 1, committed: str = "", previous: str = "",
+               revisable: bool = False, _depth: int = 0) -> Decoded:
         """The text of ``audio`` after ``committed`` (forced as the start), raw with its leading space.
 
         ``previous`` is text said just before (the last utterance): given as Whisper's
         previous-text prompt, it helps the first words of a new utterance and its punctuation.
+
+        If the model closes its segment and stops at a timestamp well before the audio ends
+        (seen after a long forced prefix: "… bruised potatoes and<|5.00|>" then end of text,
+        on a 10 s utterance whose last 5 s were clear speech), the rest is decoded from that
+        timestamp on, as Whisper's long-form decoding seeks to its last timestamp, with what
+        was said so far as the prompt.
+
+        ``revisable`` (greedy decodes): ``committed`` is only a preview the user has not been
+        given as final text, so it may be replaced. The audio is then also decoded with nothing
+        forced (same encoder pass, one batched generate), and that decode is kept instead when
+        the model is surer of it (higher average log-prob over the whole sequence, both scored
+        alike) and it did not stop early; ``Decoded.revised`` then says ``text`` replaces
+        ``committed``.
+        Partials agreeing on the first words can settle a mishearing made while those words
+        were the newest audio ("The bridge canoe" for "The birch canoe"); the whole utterance
+        heard at once corrects it.
         """
         import ctranslate2
 
@@ -124,10 +145,25 @@ class ShortContextDecoder:
             prompt += forced
         # About 5 tokens a second of speech; the cap stops a runaway loop early.
         limit = int(16 + 10 * duration)
+        revised = False
         with self._lock:
             encoded = self._model.encode(ctranslate2.StorageView.from_array(features[None]), to_cpu=False)
-            result = self._generate(encoded, prompt, beam_size, limit)
-            tokens, logprob = self._tokens_and_logprob(result, forced)
+            # Greedy only: CTranslate2 returns no per-step logits from beam search to score with.
+            if revisable and forced and beam_size == 1:
+                free_prompt = prompt[: len(prompt) - len(forced)]
+                pair = ctranslate2.StorageView.from_array(np.repeat(np.asarray(encoded), 2, axis=0))
+                result, free = self._generate_batch(pair, [prompt, free_prompt], beam_size, limit, logits=True)
+                tokens, logprob = self._tokens_and_logprob(result, forced)
+                tokens_f, logprob_f = self._tokens_and_logprob(free, [])
+                # CTranslate2's scores leave out forced tokens: score both sequences from their logits.
+                if (list(free.sequences_ids[0]) != list(result.sequences_ids[0])
+                        and _sequence_logprob(free, self._eot) > _sequence_logprob(result, self._eot)
+                        and self._stopped_early(tokens_f, duration) is None):
+                    result, tokens, logprob = free, tokens_f, logprob_f
+                    prompt, forced, committed, revised = free_prompt, [], "", True
+            else:
+                result = self._generate(encoded, prompt, beam_size, limit)
+                tokens, logprob = self._tokens_and_logprob(result, forced)
             text = self._text(tokens, duration)
             # Whisper's own fallback: a repetitive or unsure beam decode is retried greedily.
             if beam_size > 1 and (_compression(text) > _MAX_COMPRESSION or logprob < _FALLBACK_LOGPROB):
@@ -136,10 +172,25 @@ class ShortContextDecoder:
                 if logprob_g > logprob:
                     result, tokens, logprob = greedy, tokens_g, logprob_g
                     text = self._text(tokens, duration)
+        stopped_at = self._stopped_early(tokens, duration)
+        if stopped_at is not None and _depth < _MAX_CONTINUATIONS:
+            said = " ".join(part.strip() for part in (committed, text) if part.strip())
+            rest = self.decode(audio[int(stopped_at * SAMPLE_RATE):], beam_size=beam_size,
+                               previous=said or previous, _depth=_depth + 1)
+            if any(ch.isalnum() for ch in rest.text) and not rest.hallucination:
+                text = text.rstrip() + rest.text if text.strip() else rest.text
+                tokens = tokens + list(rest.tokens)
         text = drop_repetition(text, committed)
         if _compression(text) > _MAX_COMPRESSION:
             text = ""  # a loop ("the the the …") is never what was said
-        return Decoded(text, tuple(tokens), float(result.no_speech_prob), float(logprob))
+        return Decoded(text, tuple(tokens), float(result.no_speech_prob), float(logprob), revised)
+
+    def _stopped_early(self, tokens: list[int], duration: float) -> float | None:
+        """Where the decode's last timestamp is, if at least ``_UNDECODED_REST`` s of audio lie after it."""
+        if not tokens or tokens[-1] < self._timestamp_begin:
+            return None  # ended inside a segment: cut by the length limit, or nothing decoded
+        at = (tokens[-1] - self._timestamp_begin) * 0.02
+        return at if 0 < at <= duration - _UNDECODED_REST else None
 
     def _text(self, tokens: list[int], duration: float) -> str:
         """Words of the segments that lie within the audio; timestamp tokens dropped."""
@@ -164,15 +215,20 @@ class ShortContextDecoder:
         return self._tokenizer.decode(kept)
 
     def _generate(self, encoded, prompt: list[int], beam_size: int, max_new_tokens: int):
+        return self._generate_batch(encoded, [prompt], beam_size, max_new_tokens)[0]
+
+    def _generate_batch(self, encoded, prompts: list[list[int]], beam_size: int, max_new_tokens: int,
+                        logits: bool = False):
         return self._model.generate(
-            encoded, [prompt],
+            encoded, prompts,
             beam_size=beam_size,
-            max_length=min(448, len(prompt) + max_new_tokens),
+            return_logits_vocab=logits,
+            max_length=min(448, max(len(prompt) for prompt in prompts) + max_new_tokens),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
-        )[0]
+        )
 
     @staticmethod
     def _tokens_and_logprob(result, forced: list[int]) -> tuple[list[int], float]:
@@ -183,6 +239,24 @@ class ShortContextDecoder:
         if forced and tokens[: len(forced)] == forced:
             tokens = tokens[len(forced):]
         return tokens, logprob
+
+
+def _sequence_logprob(result, eot: int) -> float:
+    """Average log-prob of a result's whole sequence (forced tokens included) and its end of text.
+
+    The first step (the opening timestamp) is left out: when it is forced CTranslate2 reports
+    its logits before the timestamp rules apply, which would mark every forced decode down.
+    """
+    sequence = list(result.sequences_ids[0]) + [eot]
+    steps = result.logits[0] if result.logits else []
+    values = []
+    for step, (token, logits) in enumerate(zip(sequence, steps)):
+        if step == 0:
+            continue
+        row = np.asarray(logits, dtype=np.float32).reshape(-1)
+        top = float(row.max())
+        values.append(float(row[token]) - top - math.log(float(np.exp(row - top).sum())))
+    return sum(values) / len(values) if values else -math.inf
 
 
 def _word_key(word: str) -> str:

@@ -13,9 +13,18 @@ alone, i.e.
 * no article or possessive comes right before it ("a period", "the colon", "this full stop",
   "my new line" are things being talked about, not commands).
 
+Said without a pause ("Hello comma how are you", which Whisper may write with no
+punctuation near "comma"), a phrase also fires when the words around it make the ordinary
+noun unlikely: the next word opens a clause (a pronoun, conjunction or question word:
+"how", "and", "I", "thanks"…), no article or possessive is among the two words before it
+("the Oxford comma but") and no preposition right before it ("split on comma and trim").
+That rule is deliberately narrow: a missed command only costs the speaker a pause, while a
+command firing on an ordinary word silently corrupts the text. It can still misfire on
+e.g. "I use comma and semicolon"; saying "a comma" or "commas" keeps the word.
+
 So "a comma-separated list", "the period of time", "the colon is part of the gut" and
-"I waited for a period." all stay as spoken, while "Dear Anna colon" or "Thanks full stop"
-turn into punctuation. Capitals follow sentence ends the commands create, and no space is
+"I waited for a period." all stay as spoken, while "Dear Anna colon", "Thanks full stop"
+and "Hello comma how are you" turn into punctuation. Capitals follow sentence ends the commands create, and no space is
 left before punctuation or after a line break.
 """
 
@@ -44,6 +53,15 @@ _PHRASES = sorted([*_PUNCTUATION, _SCRATCH, _STOP], key=len, reverse=True)
 
 _DETERMINERS = frozenset(
     "a an the this that these those my your his her its our their one each every per any no another".split())
+# Words before which a clause starts: after a command said without a pause, these tell the
+# command from the noun ("Hello comma how are you" vs "comma separated values").
+_CLAUSE_OPENERS = frozenset(
+    """i i'm i'll i've i'd you you're we we're they they're he she it it's there here how what
+    when where why who which and but or so because then please thanks thank yes no well if
+    although though however let's dear""".split())
+_PREPOSITIONS = frozenset(
+    """by with without on in at of for to from into onto after before between than like as
+    about per via""".split())
 _SENTENCE_END = ".?!"
 _TRAILING_PUNCTUATION = ".,;:!?…"
 
@@ -76,12 +94,36 @@ def _ends_at_pause(words: list[str], end: int) -> bool:
     return _phrase_at(words, end) is not None
 
 
+def _said_as_command(words: list[str], start: int, end: int, phrase: tuple[str, ...]) -> bool:
+    """For a punctuation phrase at words[start:end] with no pause marked after it: do its neighbours say "command"?
+
+    Only when a clause clearly starts after it and nothing before it makes it a noun being
+    talked about (see the module docstring).
+    """
+    if phrase not in _PUNCTUATION:
+        return False  # "scratch that", "stop dictating": actions need a pause ("never stop dictating when …")
+    if end >= len(words) or _core(words[end]) not in _CLAUSE_OPENERS:
+        return False
+    before = [_core(word) for word in words[max(0, start - 2):start]]
+    if any(word in _DETERMINERS for word in before):
+        return False
+    return not (before and before[-1] in _PREPOSITIONS)
+
+
 def _phrase_at(words: list[str], start: int) -> tuple[str, ...] | None:
     cores = [_core(word) for word in words[start:start + 2]]
     for phrase in _PHRASES:
         if tuple(cores[: len(phrase)]) == phrase and all("-" not in words[start + i] for i in range(len(phrase))):
             return phrase
+    # Whisper sometimes hyphenates a two-word command ("It works full-stop, it really does").
+    if cores and tuple(cores[0].split("-")) in _PHRASES and len(cores[0].split("-")) == 2:
+        return tuple(cores[0].split("-"))
     return None
+
+
+def _span(words: list[str], start: int, phrase: tuple[str, ...]) -> int:
+    """How many of ``words`` from ``start`` the phrase takes: one if Whisper hyphenated it."""
+    return 1 if "-" in _core(words[start]) else len(phrase)
 
 
 def apply_spoken_commands(utterance: str) -> CommandResult:
@@ -94,11 +136,12 @@ def apply_spoken_commands(utterance: str) -> CommandResult:
     fired_until = -1  # where the last command that fired ended
     while index < len(words):
         phrase = _phrase_at(words, index)
-        end = index + len(phrase) if phrase else index
+        end = index + _span(words, index, phrase) if phrase else index
         previous_core = _core(words[index - 1]) if index else ""
         # A line break right after another command needs no pause of its own ("colon new line").
         chained = fired_until == index and phrase in (("new", "line"), ("new", "paragraph"))
-        if phrase and (chained or _ends_at_pause(words, end)) and previous_core not in _DETERMINERS:
+        if phrase and previous_core not in _DETERMINERS and (
+                chained or _ends_at_pause(words, end) or _said_as_command(words, index, end, phrase)):
             fired_until = end
             if phrase == _SCRATCH:
                 if pieces:
