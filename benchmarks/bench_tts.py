@@ -150,6 +150,13 @@ PARAGRAPH = ("The library opens at nine in the morning and closes at six in the 
              "and they can be booked a day in advance.")
 
 
+# Ordinary prose with numbers written as digits, as people type them.
+PARAGRAPH_WITH_NUMBERS = ("Our train leaves at 7:45 from platform 3, and the trip takes about 2 hours. "
+                          "Tickets cost 25 dollars each, or 40 for a return. The 1st carriage is quiet, "
+                          "so please keep your phone on silent. We should arrive by 10, which leaves "
+                          "time for coffee before the meeting starts.")
+
+
 class SpeakProcess:
     """``voxpad speak --play -`` as the issue's check runs it: started, then fed lines."""
 
@@ -205,21 +212,40 @@ def cli_contract_figures(voice, listener: SinkListener, runs: int, tmp: Path) ->
     return figures
 
 
-def cli_round_trip_wer(listener: SinkListener) -> tuple[float, str]:
-    """Speak PARAGRAPH through the CLI, record the sink, transcribe it with the bundled Whisper."""
+def cli_round_trip_wer(listener: SinkListener, paragraph: str = PARAGRAPH) -> tuple[float, float, str]:
+    """Speak PARAGRAPH through the CLI, record the sink, transcribe it with the bundled Whisper.
+
+    Returns the WER with numbers spelt out on both sides ("9" and "nine" are the same
+    word heard), the plain WER, and what Whisper heard.
+    """
     sys.path.insert(0, str(REPO / "tests"))
+    from number_words import spoken_wer
     from speech_metrics import wer
     from voxpad.stt.recognizer import SpeechRecognizer
 
     speak = SpeakProcess()
     listener.captured = []
-    speak.say(PARAGRAPH)
+    speak.say(paragraph)
     speak.finish()
     time.sleep(0.3)
     audio = np.frombuffer(b"".join(listener.captured), np.int16).astype(np.float32) / 32768
     listener.captured = None
     text = SpeechRecognizer.load().transcribe(audio).text
-    return wer([PARAGRAPH], [text]), text
+    return spoken_wer([paragraph], [text]), wer([paragraph], [text]), text
+
+
+def round_trip_figures(listener: SinkListener, runs: int) -> None:
+    """The round trip WER of each paragraph, ``runs`` times (piper's noise makes runs differ)."""
+    for name, paragraph in (("prose", PARAGRAPH), ("prose with numbers", PARAGRAPH_WITH_NUMBERS)):
+        spoken, plain = [], []
+        for _ in range(runs):
+            a, b, heard = cli_round_trip_wer(listener, paragraph)
+            spoken.append(a)
+            plain.append(b)
+            print(f"  {name}: {a * 100:.1f} % (plain {b * 100:.1f} %) heard {heard!r}", flush=True)
+        print(f"TTS -> sink -> Whisper WER, {name}: median {statistics.median(spoken) * 100:.1f} % "
+              f"(numbers spelt out both sides), {statistics.median(plain) * 100:.1f} % without; {runs} runs",
+              flush=True)
 
 
 def busy_cores(count: int) -> list[subprocess.Popen]:
@@ -244,6 +270,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="runs per figure (median printed)")
     parser.add_argument("--current-desktop", action="store_true", help="use the running sound server")
+    parser.add_argument("--wer-only", action="store_true",
+                        help="only the TTS -> ASR round trip, --runs times for each paragraph")
     parser.add_argument("--busy", type=int, default=0, metavar="N",
                         help="keep N cores busy with spinning processes during the measurements")
     args = parser.parse_args()
@@ -262,6 +290,14 @@ def main() -> int:
     try:
         from voxpad.tts.sentences import split_sentences
         from voxpad.tts.voice import Voice
+
+        if args.wer_only:
+            listener = SinkListener(dict(os.environ))
+            try:
+                round_trip_figures(listener, runs)
+            finally:
+                listener.close()
+            return 0
 
         loads = []
         for _ in range(runs):
@@ -287,7 +323,7 @@ def main() -> int:
             f = first_sound_figures(voice, listener, runs)
             with tempfile.TemporaryDirectory() as tmp:
                 f.update(cli_contract_figures(voice, listener, runs, Path(tmp)))
-            round_trip_wer, heard_text = cli_round_trip_wer(listener)
+            round_trip_wer, plain_wer, heard_text = cli_round_trip_wer(listener)
         finally:
             listener.close()
             for burner in burners:
@@ -313,7 +349,9 @@ def main() -> int:
               f"(ratio to paplay {med['cli_one'] / med['paplay']:.2f})")
         print(f"  40-sentence line                 {median_ms(f['cli_forty'])}  "
               f"(ratio to 1 sentence {med['cli_forty'] / med['cli_one']:.2f})")
-        print(f"  TTS -> sink -> Whisper WER       {round_trip_wer * 100:6.1f} %  (heard: {heard_text!r})")
+        print(f"  TTS -> sink -> Whisper WER       {round_trip_wer * 100:6.1f} %  (numbers spelt out both sides; "
+              f"without that {plain_wer * 100:.1f} %)")
+        print(f"    heard: {heard_text!r}")
         print(f"glitches in 10 s of reading        {underflows_during_long_read(voice):6d}")
     finally:
         if session is not None:

@@ -29,6 +29,8 @@ class Settings:
     voice_speed: float = 1.0  # 0.5..2.0, 1.0 = the voice's natural pace
     speech_model: str | None = None  # CTranslate2 Whisper folder; None = bundled tiny.en
     voice_model: str | None = None  # piper .onnx; None = bundled en_US-joe-medium
+    # Read a text in another language with an installed voice of that language, if there is one.
+    voice_follows_language: bool = True
     # Spoken language for multilingual speech models: a Whisper code ("de") or "auto" to detect.
     language: str = "en"
     # Models & voices: where downloads come from ("" = Hugging Face; VOXPAD_MODEL_MIRROR wins),

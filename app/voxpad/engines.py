@@ -8,6 +8,7 @@ callers get the same object. Never call these getters on the GUI thread before
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -51,6 +52,8 @@ class Engines:
         self._voice_model = voice_model
         self._recognizer: SpeechRecognizer | None = None
         self._voice: Voice | None = None
+        # An installed voice of another language, loaded to read a document in it.
+        self._language_voice: Voice | None = None
         self._idle = _IdleUnloader(self, idle_unload_seconds, clock)
 
     @property
@@ -73,6 +76,18 @@ class Engines:
                 self._idle.loaded("stt")
             return self._recognizer
 
+    def loaded_voice(self) -> Voice | None:
+        """The voice if it is loaded (marking it used), else None; never loads or waits on a
+        load, so the GUI thread may call it."""
+        if not self._lock_tts.acquire(blocking=False):
+            return None  # loading (or being unloaded) right now
+        try:
+            if self._voice is not None:
+                self._idle.touch("tts")
+            return self._voice
+        finally:
+            self._lock_tts.release()
+
     def voice(self) -> Voice:
         with self._lock_tts:
             self._idle.touch("tts")
@@ -87,6 +102,42 @@ class Engines:
                     log.warning("Warming up the voice failed", exc_info=True)
                 self._idle.loaded("tts")
             return self._voice
+
+    def voice_for_language(self, language: str | None) -> Voice:
+        """The voice to read text in ``language`` ("de", "pt_BR"; None: unknown) with.
+
+        The chosen voice when it speaks that language or no installed voice does; else the
+        installed voice of that language (see :func:`voxpad.models.store.voice_for_language`),
+        loaded on first use and kept while it is the one asked for. Loads, so not on the GUI thread.
+        """
+        from voxpad.models import store
+        from voxpad.tts.language import same_language
+
+        chosen = self.voice()
+        if not language or same_language(chosen.language, language):
+            return chosen
+        try:
+            match = store.voice_for_language(language)
+        except Exception:  # a damaged voices folder must not stop reading with the chosen voice
+            log.warning("Listing the installed voices failed", exc_info=True)
+            return chosen
+        if match is None or _same_file(match.path, chosen.model_path):
+            return chosen
+        with self._lock_tts:
+            current = self._language_voice
+            if current is not None and _same_file(current.model_path, match.path):
+                return current
+            try:
+                voice = Voice.load(match.path)
+            except Exception as exc:  # a broken voice: read with the chosen one, and say why in the log
+                log.warning("The %s voice %s could not be loaded: %s", language, match.name, exc)
+                return chosen
+            try:
+                voice.warm_up()  # as for the chosen voice: the first inference is slow
+            except Exception:
+                log.warning("Warming up the voice failed", exc_info=True)
+            self._language_voice = voice
+            return voice
 
     # -- idle unloading ----------------------------------------------------------------
     def add_listener(self, listener: Callable[[ModelEvent], None]) -> None:
@@ -113,9 +164,16 @@ class Engines:
         with self._lock_tts:
             if voice_model != self._voice_model:
                 self._voice_model, self._voice = voice_model, None
+            self._language_voice = None  # the voices folder may have changed too
 
 
 _KIND_WORDS = {"stt": "speech model", "tts": "voice"}
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    # Paths, not what links point to: an installed voice may link to another's model file
+    # and still be another voice (its own .onnx.json beside it).
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
 
 
 class _IdleUnloader:
@@ -180,6 +238,7 @@ class _IdleUnloader:
                     engines._recognizer = None
                 else:
                     engines._voice = None
+                    engines._language_voice = None
                 self._unloaded.add(kind)
                 dropped.append(kind)
             finally:

@@ -131,6 +131,8 @@ def test_settings_dialog_values_are_saved_and_restored(window, qtbot, monkeypatc
     dialog = SettingsDialog(window.settings, ["Mic A"], ["Speaker B"], window)
     dialog.microphone.setCurrentIndex(dialog.microphone.findData("Mic A"))
     dialog.speed.setValue(1.5)
+    assert dialog.follow_language.isChecked()  # on by default
+    dialog.follow_language.setChecked(False)
     chosen = dialog.result_settings()
     window.apply_settings(chosen)
     window.save_settings()
@@ -138,5 +140,6 @@ def test_settings_dialog_values_are_saved_and_restored(window, qtbot, monkeypatc
     assert restored.input_device == "Mic A"
     assert restored.voice_speed == 1.5
     assert window.reader.speed == 1.5
+    assert restored.voice_follows_language is False and window.reader.follow_language is False
     reopened = SettingsDialog(restored, [], [], window)
     assert reopened.microphone.currentText() == "Mic A (not connected)"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from audio_helpers import start_recording
+from model_copies import model_home, voice_copy  # noqa: F401  (model_home is a fixture)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
@@ -181,3 +182,48 @@ def test_context_menu_read_from_here_reads_from_the_word_under_the_pointer(windo
     qtbot.waitUntil(lambda: bool(first), timeout=30_000)
     assert first == ["Birds"]
     window.stop_action.trigger()
+
+
+def test_the_output_opens_when_the_window_comes_to_the_front_not_at_read(window, qtbot, awake_sink):
+    # A stream opened at Read time made the first sound wait 0.5-2 s for the sound server.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.activateWindow()
+    QCoreApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))  # offscreen may not send it
+    qtbot.waitUntil(lambda: window.reader.output_ready, timeout=10_000)
+    assert not window.reader.active  # nothing read yet
+    window.editor.setPlainText(TEXT)
+    window.editor.moveCursor(QTextCursor.MoveOperation.Start)
+    heard = words_heard(window, qtbot, TEXT, window.read_action.trigger)
+    assert [word for word, _ in heard] == TEXT.split()
+
+
+ENGLISH = "The library opens at nine in the morning and closes at six in the evening."
+GERMAN = ("Die Bibliothek öffnet um neun Uhr morgens und schließt um sechs Uhr abends. "
+          "Besucher können bis zu zehn Bücher auf einmal ausleihen.")
+
+
+def test_reading_follows_the_document_language_when_a_voice_for_it_is_installed(
+        window, qtbot, awake_sink, model_home, tmp_path):
+    # The "German" voice is the bundled English one copied with de_DE in its .onnx.json.
+    from voxpad.models import store
+
+    store.import_model(voice_copy(tmp_path / "src", "de_DE-copy-of-joe-medium", language="de_DE"))
+    try:
+        for text, language, voice in ((GERMAN, "de", "de_DE-copy-of-joe-medium"),
+                                      (ENGLISH, "en", "en_US-joe-medium"),
+                                      (TEXT, None, "en_US-joe-medium")):  # too short to tell
+            window.editor.setPlainText(text)
+            window.editor.moveCursor(QTextCursor.MoveOperation.Start)
+            with qtbot.waitSignal(window.reader.word_started, timeout=30_000):
+                window.read_action.trigger()
+            assert (window.reader.language, window.reader.voice_name) == (language, voice)
+            window.stop_action.trigger()
+        window.reader.follow_language = False  # the user's chosen voice whatever the text
+        window.editor.setPlainText(GERMAN)
+        with qtbot.waitSignal(window.reader.word_started, timeout=30_000):
+            window.read_action.trigger()
+        assert window.reader.voice_name == "en_US-joe-medium"
+        window.stop_action.trigger()
+    finally:
+        window.engines.use_models(None, None)  # forget the German voice (the shared engines' defaults)

@@ -171,37 +171,49 @@ class FakeStream:
         self.fail_after = fail_after
         self.hang_after = hang_after
         self.played: list[np.ndarray] = []
+        self.starts = 0
+        self._blocks = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread: threading.Thread | None = None
 
     @property
     def time(self) -> float:
         return time.monotonic()
 
     def start(self):
+        # Like PortAudio: a stopped stream can be started again.
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop,), daemon=True)
+        self.starts += 1
         self._thread.start()
 
-    def _run(self):
-        blocks = 0
-        while not self._stop.is_set():
+    def _run(self, stop):
+        while not stop.is_set():
+            blocks = self._blocks
             if self.fail_after is not None and blocks >= self.fail_after:
                 self.finished_callback()
                 return
             if self.hang_after is not None and blocks >= self.hang_after:
-                self._stop.wait()
+                stop.wait()
                 return
             out = np.full((self.blocksize, 1), np.nan, dtype=np.float32)
             self.callback(out, self.blocksize, SimpleNamespace(outputBufferDacTime=self.time), 0)
             self.played.append(out[:, 0].copy())
-            blocks += 1
-            self._stop.wait(self.blocksize / self.samplerate)
+            self._blocks += 1
+            stop.wait(self.blocksize / self.samplerate)
+        self.finished_callback()  # PortAudio calls it whenever a stream stops
 
     def abort(self):
         self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(2)
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(2)
 
     stop = abort
+
+    @property
+    def active(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def close(self):
         self.abort()
@@ -284,3 +296,51 @@ def test_play_after_close_is_an_audio_device_error():
     speaker.close()
     with pytest.raises(AudioDeviceError):
         speaker.play(tone(440, 0.1), RATE)
+
+
+def test_stop_aborts_the_stream_and_the_next_play_opens_a_fresh_one_with_its_audio_first():
+    # A running stream buffers 100 ms ahead: aborting drops what it holds, and a fresh stream
+    # started with the audio queued plays that audio in its very first block.
+    streams = FakeStreams({}, {})
+    started = threading.Event()
+    failures = []
+    with Speaker(stream_factory=streams, on_marker=lambda marker: started.set(),
+                 on_failure=failures.append) as speaker:
+        speaker.open(RATE)
+        assert streams.opened[0].starts == 1  # open() starts it: its callbacks show the device is alive
+        speaker.play(tone(440, 2.0), RATE, "long")  # nothing played since open(): a fresh stream too
+        assert started.wait(5)
+        first = streams.opened[-1]
+        speaker.stop()
+        assert not first.active and speaker.queued_seconds == 0 and speaker.failure is None
+        samples = np.linspace(0.1, 0.5, 600, dtype=np.float32)
+        speaker.play(samples, RATE, "next")
+        assert speaker.drain(timeout=5)
+        second = streams.opened[-1]
+        assert second is not first
+        assert np.array_equal(np.concatenate(second.played)[:600], samples)  # no silence before it
+    assert failures == []
+
+
+def test_a_sound_server_gone_while_stopped_fails_at_the_next_play_not_hangs():
+    # Starting a stopped stream blocks for ever once its server has died; opening fails at once.
+    streams = FakeStreams({}, {"refuse": True}, {"refuse": True})
+    with Speaker(stream_factory=streams) as speaker:
+        speaker.open(RATE)
+        speaker.stop()
+        with pytest.raises(AudioDeviceError, match="could not be opened"):
+            speaker.play(tone(440, 0.1), RATE)
+
+
+def test_play_after_a_silence_opens_a_fresh_stream_instead_of_queueing_behind_silence(monkeypatch):
+    monkeypatch.setattr(speaker_module, "_FRESH_AFTER_IDLE_SECONDS", 0.05)
+    streams = FakeStreams({}, {})
+    with Speaker(stream_factory=streams) as speaker:
+        speaker.play(tone(440, 0.05), RATE)
+        assert speaker.drain(timeout=5)
+        time.sleep(0.2)
+        samples = np.linspace(0.1, 0.5, 600, dtype=np.float32)
+        speaker.play(samples, RATE)
+        assert speaker.drain(timeout=5)
+        assert len(streams.opened) == 2 and not streams.opened[0].active
+        assert np.array_equal(np.concatenate(streams.opened[1].played)[:600], samples)

@@ -140,3 +140,47 @@ def test_missing_voice_files_are_model_errors(tmp_path):
 
 def test_a_loaded_copy_of_the_voice_works(voice_copy):
     assert len(Voice.load(voice_copy).synthesize("Hi.")) > 0
+
+
+def test_the_alignment_patch_is_made_once_and_cached_by_content(tmp_path, monkeypatch):
+    # Patching in memory held the GIL ~0.3 s at every load and froze the window meanwhile.
+    from voxpad.tts import voice as voice_module
+
+    monkeypatch.setenv("VOXPAD_CACHE_DIR", str(tmp_path / "cache"))
+    first = Voice.load()
+    cached = list((tmp_path / "cache" / "aligned-voices").glob("*.onnx"))
+    assert len(cached) == 1 and cached[0].name.startswith("en_US-joe-medium-")
+    assert not list(cached[0].parent.glob(".partial-*"))
+    made = cached[0].stat().st_mtime_ns
+    calls = []
+    monkeypatch.setattr("onnx.load", lambda *a, **k: calls.append(a))  # a reload must not patch again
+    second = Voice.load()
+    assert calls == [] and cached[0].stat().st_mtime_ns == made
+    for loaded in (first, second):
+        spoken = loaded.synthesize_words(SENTENCE)
+        assert spoken.aligned and len(spoken.words) == len(SENTENCE.split())
+    assert voice_module.aligned_model_cache() == tmp_path / "cache" / "aligned-voices"
+
+
+def test_an_unwritable_cache_still_loads_the_voice_with_alignments(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("VOXPAD_CACHE_DIR", str(blocker))
+    spoken = Voice.load().synthesize_words(SENTENCE)
+    assert spoken.aligned and len(spoken.words) == len(SENTENCE.split())
+
+
+def test_the_voice_knows_its_language(voice):
+    assert voice.language == "en_US"
+
+
+def test_the_cache_is_private_to_the_user(tmp_path, monkeypatch):
+    import stat
+
+    monkeypatch.delenv("VOXPAD_CACHE_DIR", raising=False)
+    monkeypatch.setenv("VOXPAD_DATA_DIR", str(tmp_path / "data"))
+    Voice.load()
+    cache = tmp_path / "data" / "cache"
+    for path in [cache, *cache.rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import re
+import tempfile
 import unicodedata
 import wave
 from dataclasses import dataclass
@@ -15,6 +20,8 @@ from voxpad.errors import AudioFileError, ModelError
 from voxpad.models.defaults import resolve_voice
 from voxpad.tts.sentences import split_sentences
 from voxpad.tts.word_timing import TimedWord, time_words
+
+_LOG = logging.getLogger(__name__)
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
@@ -54,28 +61,25 @@ def _visible(char: str) -> str:
 class Voice:
     """A piper voice ready to synthesise; safe to share between threads."""
 
-    def __init__(self, piper_voice, model_path: Path) -> None:
+    def __init__(self, piper_voice, model_path: Path, language: str | None = None) -> None:
         """Wrap an already loaded ``piper.PiperVoice``; use :meth:`load` instead."""
         self._piper = piper_voice
         self.model_path = model_path
+        # The language the voice speaks, as its config names it ("en_US"), if it does.
+        self.language = language or getattr(piper_voice.config, "espeak_voice", None)
 
     @classmethod
     def load(cls, model: Path | None = None) -> Voice:
         """Load the voice at ``model`` (an .onnx with its .onnx.json beside it), or the bundled one."""
         paths = resolve_voice(model)
         try:
-            from piper import PiperVoice
-
-            # Alignments (phoneme timings) drive word highlighting; piper patches the model
-            # in memory, so the voice file is untouched. Without onnx it loads as before.
-            piper_voice = PiperVoice.load(paths.model, config_path=paths.config,
-                                          include_alignments=_can_align())
+            piper_voice, language = _load_piper(paths.model, paths.config)
         except Exception as exc:  # onnxruntime, json and piper raise many unrelated types
             raise ModelError(
                 f"The voice {paths.model.name} could not be loaded; the file or its "
                 f"{paths.config.name} is damaged or not a piper voice ({_reason(exc)})."
             ) from exc
-        return cls(piper_voice, paths.model)
+        return cls(piper_voice, paths.model, language)
 
     def warm_up(self) -> None:
         """One silent synthesis: onnxruntime's first run is several times slower than later ones,
@@ -159,6 +163,96 @@ class SpokenText:
     samples: np.ndarray
     words: list[TimedWord]
     aligned: bool  # True when word times come from the voice's phoneme timings
+
+
+def _load_piper(model: Path, config: Path):
+    """A ``piper.PiperVoice`` whose model also reports phoneme timings where it can, and the
+    language code its config gives."""
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    with open(config, encoding="utf-8") as file:
+        config_dict = json.load(file)
+    session = onnxruntime.InferenceSession(
+        _aligned_model(model), sess_options=_session_options(), providers=["CPUExecutionProvider"])
+    language = (config_dict.get("language") or {}).get("code")
+    return PiperVoice(config=PiperConfig.from_dict(config_dict), session=session), language
+
+
+def _session_options():
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # onnxruntime's worker threads spin between operators by default, keeping cores busy
+    # for the whole synthesis: on two cores that starves the GUI thread and the sound
+    # server. Measured on two loaded cores, 12 sentences: spinning 4.2 s of CPU, not
+    # spinning 2.9 s, one thread 2.4 s, with the first short span no slower (~120 ms).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if (os.cpu_count() or 1) <= 2:
+        options.intra_op_num_threads = 1  # leave the other core to the window and the audio
+    return options
+
+
+def aligned_model_cache() -> Path:
+    """Where voices patched to report phoneme timings are kept (they are rebuilt if deleted)."""
+    override = os.environ.get("VOXPAD_CACHE_DIR")
+    if override:
+        base = Path(override)
+    elif os.environ.get("VOXPAD_DATA_DIR"):  # tests and portable setups: keep it beside the data
+        base = Path(os.environ["VOXPAD_DATA_DIR"]) / "cache"
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_cache_dir("voxpad"))
+    return base / "aligned-voices"
+
+
+def _aligned_model(model: Path) -> str | bytes:
+    """The voice model with piper's alignment output added: a cached file, else bytes.
+
+    Patching takes ~0.3 s of protobuf work that holds the GIL (the window froze meanwhile),
+    so it is done once per model file, kept in the cache keyed by the file's SHA-256, and
+    later loads open the patched file directly. Without the onnx package, or for a model
+    that cannot be patched (or already is), the model is used as it is.
+    """
+    if not _can_align():
+        return str(model)
+    with open(model, "rb") as file:
+        digest = hashlib.file_digest(file, "sha256").hexdigest()[:32]  # releases the GIL
+    cached = aligned_model_cache() / f"{model.name.removesuffix('.onnx')}-{digest}.onnx"
+    if cached.is_file():
+        return str(cached)
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    patched = onnx.load(str(model))
+    try:
+        add_alignment_output(patched)
+    except ValueError as exc:  # no such tensor, or already patched: use the file as it is
+        _LOG.debug("Not patching %s for alignments: %s", model.name, exc)
+        return str(model)
+    data = patched.SerializeToString()
+    partial: Path | None = None
+    try:
+        _private_folder(cached.parent)
+        with tempfile.NamedTemporaryFile(dir=cached.parent, prefix=".partial-", delete=False) as tmp:
+            partial = Path(tmp.name)
+            tmp.write(data)
+        os.replace(partial, cached)  # atomic: a reader never sees half a model
+    except OSError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        _LOG.warning("Could not cache the patched voice %s: %s", model.name, exc)
+        return data
+    return str(cached)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parent) readable by the user only, like the data folder."""
+    folder.parent.parent.mkdir(parents=True, exist_ok=True)
+    for level in (folder.parent, folder):
+        level.mkdir(mode=0o700, exist_ok=True)
 
 
 def _can_align() -> bool:

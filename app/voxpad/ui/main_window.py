@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         self.dictation.language = None if settings.language == "auto" else settings.language
         self.reader.output_device = settings.output_device
         self.reader.speed = settings.voice_speed
+        self.reader.follow_language = settings.voice_follows_language
         self.file_transcription.beam_size = settings.beam_size
         self.file_transcription.language = None if settings.language == "auto" else settings.language
         self.engines.set_idle_unload(settings.idle_unload_minutes * 60)

@@ -71,6 +71,10 @@ class ReadingControls(QObject):
         self._reader.sentence_started.connect(lambda *_: self.update_enabled())
         self._editor.document().contentsChange.connect(self._document_edited)
         self._editor.viewport().installEventFilter(self)
+        # Open the sound output while the user is about to read (the window comes to the
+        # front, text gets selected), so Read does not wait for a new stream to start.
+        window.installEventFilter(self)
+        self._editor.selectionChanged.connect(self._reader.warm_up)
         self._editor.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._editor.customContextMenuRequested.connect(self._context_menu)
         self.update_enabled()
@@ -199,6 +203,10 @@ class ReadingControls(QObject):
         return position
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window:
+            if event.type() == QEvent.Type.WindowActivate:
+                self._reader.warm_up()
+            return False
         if (event.type() == QEvent.Type.MouseButtonRelease
                 and event.button() == Qt.MouseButton.LeftButton
                 and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
