@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 APP_NAME = "Voxpad"
 APP_ID = "io.github.voxpad.Voxpad"
 
-# Before any engine or Qt thread exists (see native_memory: per-thread arenas grew RSS in the soak).
-from voxpad.native_memory import limit_malloc_arenas as _limit_malloc_arenas  # noqa: E402
+# Before any engine or Qt thread exists (see native_memory: the soak's and long files' RSS growth).
+from voxpad.native_memory import tune_malloc as _tune_malloc  # noqa: E402
 
-_limit_malloc_arenas()
+_tune_malloc()

@@ -1,4 +1,4 @@
-"""Keep glibc's malloc from growing the process through per-thread arenas (issue 7's soak).
+"""Keep glibc's malloc from growing the process: per-thread arenas, and big buffers kept in the heap.
 
 Dictation (CTranslate2, Silero VAD) and read-aloud (piper/onnxruntime) each run on threads
 that come and go: a dictation thread per session, a reader thread per reading, pool and
@@ -7,6 +7,14 @@ arenas of finished threads, so the two engines' large, short-lived buffers end u
 over many arenas whose freed pages are kept. Measured with benchmarks/soak.py (dictate 30 s,
 read, repeat): RSS grew ~16 MB per cycle with no growth in Python objects (tracemalloc flat)
 and none with MALLOC_ARENA_MAX=2. Capping the arenas here keeps that memory reusable.
+
+glibc also serves allocations below its mmap threshold from the heap, and raises that
+threshold (up to 32 MB) each time a big mmapped block is freed. The engines allocate and free
+arrays of a few MB to tens of MB (features, VAD batches, decoder buffers) of varying sizes, so
+once the threshold has risen they fragment the heap and RSS creeps up: a 1-hour file
+(benchmarks/bench_long_file.py, beam 5) peaked at 514 MB and was still rising; with a fixed
+1 MB threshold big arrays go back to the system when freed and it peaked at 355 MB, for about
+10 % more time. The 30-minute soak's late steps of +6 and +33 MB had the same shape.
 """
 
 from __future__ import annotations
@@ -20,6 +28,23 @@ _M_ARENA_MAX = -8
 # Two arenas: enough to keep the audio callback, GUI and one engine thread from contending
 # on a single lock, few enough that fragmentation cannot multiply.
 ARENA_MAX = 2
+# mallopt parameter number for the mmap threshold (glibc malloc.h: M_MMAP_THRESHOLD -3).
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 1 << 20  # bytes; setting it also turns off glibc's dynamic raising of it
+
+
+def _mallopt():
+    """glibc's mallopt, or None (another platform or libc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        # By soname, not ctypes.util.find_library: that runs ldconfig/gcc on every start.
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # musl or another libc
+        return None
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return mallopt
 
 
 def limit_malloc_arenas(arenas: int = ARENA_MAX) -> bool:
@@ -27,14 +52,24 @@ def limit_malloc_arenas(arenas: int = ARENA_MAX) -> bool:
 
     Call before threads start: glibc latches its arena limit once several arenas exist.
     """
-    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+    mallopt = _mallopt()
+    if mallopt is None or "MALLOC_ARENA_MAX" in os.environ:
         return False
-    try:
-        # By soname, not ctypes.util.find_library: that runs ldconfig/gcc on every start.
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl or another libc: no arenas to cap
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Serve allocations of ``threshold`` bytes or more by mmap, for good; True if applied.
+
+    Left alone if the user set MALLOC_MMAP_THRESHOLD_ (glibc's own environment switch).
+    """
+    mallopt = _mallopt()
+    if mallopt is None or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
+def tune_malloc() -> None:
+    """Both settings; call on import, before any engine or Qt thread exists."""
+    limit_malloc_arenas()
+    fix_mmap_threshold()

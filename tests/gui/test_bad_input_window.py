@@ -85,3 +85,22 @@ def test_reading_text_full_of_control_characters(window, qtbot, desktop):
     with qtbot.waitSignal(window.reader.finished, timeout=60_000):
         window.read_action.trigger()
     assert failures == []
+
+
+def test_transcribing_a_file_cut_off_part_way_inserts_what_is_there_and_says_so(window, qtbot, tmp_path, jfk_wav):
+    import soundfile as sf
+
+    speech, rate = sf.read(jfk_wav, dtype="float32")
+    pause = np.zeros(rate, dtype=np.float32)
+    whole = tmp_path / "whole.flac"
+    sf.write(whole, np.concatenate([speech, pause, speech, pause, speech]), rate)
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
+    window.editor.setPlainText("")
+    with qtbot.waitSignals([window.file_transcription.finished, window.file_transcription.failed],
+                           timeout=60_000, order="strict"):
+        window.transcribe_file(cut)
+    assert "country" in window.editor.toPlainText().lower()  # the part before the cut is kept
+    message = window.status_label.text()
+    assert "cut.flac" in message and "cut off" in message and "\n" not in message
+    assert window.transcribe_file_action.isEnabled()

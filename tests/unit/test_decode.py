@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voxpad.audio.decode import audio_duration, load_audio_file
+from voxpad.audio.decode import AudioFileStream, audio_duration, load_audio_file
 from voxpad.errors import AudioFileError
 
 TONE_HZ = 440.0
@@ -166,3 +166,48 @@ def _load_unreadable(path: Path) -> str:
             load_audio_file(path)
         message = str(caught.value)
     return message
+
+
+# -- streaming: the same samples, block by block -------------------------------------------------
+
+
+@pytest.mark.parametrize(("rate", "channels", "subtype", "suffix"), [
+    (8000, 1, "PCM_U8", "wav"), (44100, 2, "PCM_24", "wav"), (96000, 8, "PCM_32", "wav"),
+    (48000, 1, "PCM_24", "flac"), (22050, 2, "VORBIS", "ogg"), (44100, 1, "MPEG_LAYER_III", "mp3"),
+])
+def test_stream_gives_the_same_samples_as_a_whole_decode(tmp_path: Path, rate, channels, subtype, suffix) -> None:
+    path = tmp_path / f"tone.{suffix}"
+    long_tone = np.concatenate([tone(rate, channels)] * 8)  # 12 s: several blocks
+    sf.write(path, long_tone, rate, subtype=subtype)
+    stream = AudioFileStream(path, block_seconds=2.0)
+    blocks = list(stream)
+    assert len(blocks) >= 5 and all(b.dtype == np.float32 and b.ndim == 1 for b in blocks)
+    assert stream.largest_block <= 2.0 * 16000 + 4608  # a block, plus at most one codec frame
+    assert np.array_equal(np.concatenate(blocks), load_audio_file(path))
+    assert stream.fraction_read == 1.0 and not stream.ended_early
+    assert stream.seconds_read == pytest.approx(12.0, abs=0.1)
+
+
+def test_stream_notices_a_file_cut_off_part_way(tmp_path: Path, jfk_wav: Path) -> None:
+    flac = tmp_path / "jfk.flac"
+    sf.write(flac, sf.read(jfk_wav, dtype="float32")[0], 16000)
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(flac.read_bytes()[: flac.stat().st_size // 2])
+    stream = AudioFileStream(cut)
+    samples = np.concatenate(list(stream))
+    assert 2 * 16000 < len(samples) < 9 * 16000
+    assert stream.ended_early and stream.duration == pytest.approx(11.0)
+    message = stream.ended_early_sentence()
+    assert str(cut) in message and "cut off" in message and message.endswith(".") and "\n" not in message
+
+
+@pytest.mark.parametrize("what", ["missing", "random", "header-only"])
+def test_stream_of_a_bad_file_is_one_sentence(tmp_path: Path, what: str) -> None:
+    path = tmp_path / "bad.wav"
+    if what == "random":
+        path.write_bytes(np.random.default_rng(2).bytes(20_000))
+    elif what == "header-only":
+        sf.write(path, np.zeros(0, dtype=np.float32), 16000)
+    with pytest.raises(AudioFileError) as caught:
+        list(AudioFileStream(path))
+    assert_one_sentence(caught.value, "bad.wav")

@@ -40,3 +40,31 @@ def test_importing_voxpad_caps_the_arenas_so_new_threads_share_them(monkeypatch)
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert int(out) <= native_memory.ARENA_MAX
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mmap threshold exists only on Linux")
+@pytest.mark.parametrize("import_voxpad", [True, False])
+def test_importing_voxpad_keeps_big_buffers_out_of_the_heap_after_one_is_freed(monkeypatch, import_voxpad):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    # glibc raises its mmap threshold when an mmapped block is freed, so the next buffer of that
+    # size lands in the heap, where freeing it may not give memory back. With voxpad imported the
+    # threshold is fixed: the second buffer is mmapped too. Without, it is not (the control).
+    probe = (
+        ("import voxpad\n" if import_voxpad else "")
+        + "import ctypes\n"
+        "class Info(ctypes.Structure):\n"
+        "    _fields_ = [(n, ctypes.c_size_t) for n in ('arena ordblks smblks hblks hblkhd usmblks '\n"
+        "                                                'fsmblks uordblks fordblks keepcost').split()]\n"
+        "libc = ctypes.CDLL('libc.so.6')\n"
+        "libc.mallinfo2.restype = Info\n"
+        "libc.malloc.restype = ctypes.c_void_p\n"
+        "libc.free.argtypes = [ctypes.c_void_p]\n"
+        "size = 4 << 20\n"
+        "libc.free(libc.malloc(size))\n"
+        "before = libc.mallinfo2().hblkhd\n"
+        "block = libc.malloc(size)\n"
+        "print(libc.mallinfo2().hblkhd - before >= size)\n"
+        "libc.free(block)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(import_voxpad)

@@ -7,7 +7,10 @@ dictation; with --json each event is one line ``{"t": s, "type": "partial"|"fina
 (t: seconds since feeding began, by the feeder's clock), then ``{"type": "done", "t": …}``.
 
 Bad input is one sentence on stderr prefixed "voxpad: " and exit code 1 (2 for usage);
-with several files, each failure is reported and the others are still transcribed.
+with several files, each failure is reported and the others are still transcribed. Files of any
+length stream (decoded in blocks, transcribed in chunks cut at pauses), so memory stays bounded.
+A file that breaks off part-way (damaged, or shorter than its header says) still prints the text
+of the part before the break, then one sentence on stderr saying so, and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -132,19 +135,25 @@ class _LazyRecognizer:
 
 
 def _run_batch(args: argparse.Namespace, language: str | None, stdout: TextIO, stderr: TextIO) -> int:
-    from voxpad.audio.decode import load_audio_file
+    from voxpad.stt.long_audio import DamagedFileTranscript, transcribe_audio_file
 
     output_format = "json" if args.json else args.format
     recognizer = _LazyRecognizer(args.model)
     several = len(args.files) > 1
     failures = 0
     for index, path in enumerate(args.files):
+        problem = None
         try:
-            audio = load_audio_file(path)
-            transcript = recognizer.get().transcribe(
-                audio, beam_size=args.beam_size, language=language, vad_filter=True)
+            # Decoded block by block and transcribed chunk by chunk: memory stays flat for an hour.
+            result = transcribe_audio_file(recognizer.get, path, beam_size=args.beam_size, language=language)
+            transcript, problem = result.transcript, result.warning
         except ModelError:
             raise  # no file can be transcribed without a model: run() reports it once
+        except DamagedFileTranscript as exc:
+            # The file breaks off part-way: print what was heard before the break (nothing the
+            # user recorded is dropped), then say so, and still exit non-zero.
+            transcript = exc.transcript
+            problem = f"{str(exc).rstrip('.')}; the text before that point was transcribed."
         except VoxpadError as exc:
             _fail(str(exc), stderr)
             failures += 1
@@ -154,6 +163,9 @@ def _run_batch(args: argparse.Namespace, language: str | None, stdout: TextIO, s
             # Like head(1): a header line says which file the text belongs to.
             text = ("\n" if index else "") + f"==> {path} <==\n" + text
         print(text, file=stdout, flush=True)
+        if problem:
+            _fail(problem, stderr)
+            failures += 1
     return 1 if failures else 0
 
 

@@ -1,4 +1,9 @@
-"""File > Transcribe audio file…: decode and transcribe in the background with progress."""
+"""File > Transcribe audio file…: decode and transcribe in the background with progress.
+
+The file streams (decoded in blocks, transcribed in chunks cut at pauses), so an hour of audio
+costs no more memory than a minute. If it breaks off part-way, the text from before the break
+is still delivered (``finished``) and then the reason (``failed``): nothing heard is dropped.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from voxpad.audio.decode import load_audio_file
 from voxpad.engines import Engines
 from voxpad.errors import Cancelled
+from voxpad.stt.long_audio import DamagedFileTranscript, transcribe_audio_file
 from voxpad.ui.tasks import BackgroundTask, describe_error, run_in_background
 
 AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.mp3 *.ogg *.oga *.opus *.m4a *.aac *.webm *.mp4);;All files (*)"
@@ -37,23 +42,21 @@ class FileTranscription(QObject):
         if self._task is not None:
             return
 
-        def work(task: BackgroundTask) -> str:
-            audio = load_audio_file(path)
-            task.report_progress(0.02)
-            recognizer = self._engines.recognizer()
-            transcript = recognizer.transcribe(
-                audio,
+        def work(task: BackgroundTask) -> tuple[str, str | None]:
+            result = transcribe_audio_file(
+                self._engines.recognizer,  # loaded only once the file proves to be audio
+                path,
                 beam_size=self.beam_size,
                 language=self.language,
-                progress=lambda fraction: task.report_progress(0.02 + 0.98 * fraction),
+                progress=task.report_progress,
                 cancelled=lambda: task.cancelled,
             )
-            return transcript.text
+            return result.transcript.text, result.warning
 
         self._task = run_in_background(
             work,
-            on_done=lambda text: self._done(path, text),
-            on_error=self._error,
+            on_done=lambda outcome: self._done(path, *outcome),
+            on_error=lambda exc: self._error(path, exc),
             on_progress=self.progress.emit,
         )
 
@@ -61,11 +64,18 @@ class FileTranscription(QObject):
         if self._task is not None:
             self._task.cancel()
 
-    def _done(self, path: Path, text: str) -> None:
+    def _done(self, path: Path, text: str, warning: str | None = None) -> None:
         self._task = None
         self.finished.emit(path.name, text)
+        if warning:
+            self.failed.emit(warning)
 
-    def _error(self, exc: Exception) -> None:
+    def _error(self, path: Path, exc: Exception) -> None:
+        if isinstance(exc, DamagedFileTranscript) and exc.transcript.text:
+            # Insert what was heard before the damage, then say why the rest is missing.
+            self._done(path, exc.transcript.text,
+                       f"{str(exc).rstrip('.')}; the text before that point was inserted.")
+            return
         self._task = None
         if isinstance(exc, Cancelled):
             self.cancelled.emit()
