@@ -72,7 +72,7 @@ class Engines:
                 # A broken chosen model falls back to the bundled one, and says so.
                 self._recognizer, notice = load_with_fallback(SpeechRecognizer.load, path, "speech model")
                 if notice:
-                    self._idle._tell(ModelEvent("stt", "fallback", notice))
+                    self._idle.tell(ModelEvent("stt", "fallback", notice))
                 self._idle.loaded("stt")
             return self._recognizer
 
@@ -95,7 +95,7 @@ class Engines:
                 path = Path(self._voice_model) if self._voice_model else None
                 self._voice, notice = load_with_fallback(Voice.load, path, "voice")
                 if notice:
-                    self._idle._tell(ModelEvent("tts", "fallback", notice))
+                    self._idle.tell(ModelEvent("tts", "fallback", notice))
                 try:  # the first inference is slow: pay it here, on the loading thread
                     self._voice.warm_up()
                 except Exception:  # a slower first sentence, not a reason to refuse the voice
@@ -201,7 +201,7 @@ class _IdleUnloader:
         if kind in self._unloaded and engines is not None:
             loaded = engines._recognizer if kind == "stt" else engines._voice
             if loaded is None:
-                self._tell(ModelEvent(kind, "reloading", f"Loading the {_KIND_WORDS[kind]} again…"))
+                self.tell(ModelEvent(kind, "reloading", f"Loading the {_KIND_WORDS[kind]} again…"))
         self._ensure_thread()
 
     def loaded(self, kind: str) -> None:
@@ -209,7 +209,7 @@ class _IdleUnloader:
         self._last_used[kind] = self._clock()
         if kind in self._unloaded:
             self._unloaded.discard(kind)
-            self._tell(ModelEvent(kind, "reloaded", f"The {_KIND_WORDS[kind]} is loaded again."))
+            self.tell(ModelEvent(kind, "reloaded", f"The {_KIND_WORDS[kind]} is loaded again."))
 
     def set_timeout(self, seconds: float) -> None:
         with self._wake:
@@ -245,18 +245,17 @@ class _IdleUnloader:
                 lock.release()
         minutes = self._timeout / 60
         for kind in dropped:
-            self._tell(ModelEvent(kind, "unloaded", f"Unloaded the {_KIND_WORDS[kind]} after {minutes:g} "
+            self.tell(ModelEvent(kind, "unloaded", f"Unloaded the {_KIND_WORDS[kind]} after {minutes:g} "
                                                     f"minutes unused to free memory; it loads again when needed."))
         return dropped
 
-    def _tell(self, event: ModelEvent) -> None:
+    def tell(self, event: ModelEvent) -> None:
+        """Pass ``event`` to every listener (the Engines report fallbacks through here too)."""
         for listener in list(self.listeners):
             try:
                 listener(event)
             except Exception:  # a broken listener must not break model loading
-                import logging
-
-                logging.getLogger(__name__).exception("Model event listener failed")
+                log.exception("Model event listener failed")
 
     def _ensure_thread(self) -> None:
         if self._timeout <= 0 or (self._thread is not None and self._thread.is_alive()):
