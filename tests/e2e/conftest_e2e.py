@@ -91,6 +91,17 @@ def recording_streams(env) -> int:
     return len([line for line in out.stdout.splitlines() if line.strip()])
 
 
+def dictate_clip(app: RunningApp, wav: Path, close_timeout: float) -> None:
+    """Ctrl+D, play ``wav`` into the sink (what the microphone hears), Ctrl+D; returns once the
+    app has closed its microphone again (its last words are then being decoded)."""
+    before = recording_streams(app.env)
+    app.key("ctrl+d")
+    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
+    app.desktop.play(wav)
+    app.key("ctrl+d")
+    wait_until(lambda: recording_streams(app.env) == before, close_timeout, "the microphone to close")
+
+
 def speech_then_silence(recording: Path, silence_s: float = 1.5) -> bool:
     """True once ``recording`` (a WAV still being written) holds speech followed by ``silence_s`` of quiet."""
     import soundfile

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest_e2e import (  # noqa: F401  (see conftest)
-    RunningApp, recording_streams, speech_then_silence, transcribe_recording, wait_until)
+    RunningApp, dictate_clip, speech_then_silence, transcribe_recording, wait_until)
 from speech_metrics import wer
 
 pytestmark = pytest.mark.e2e
@@ -23,13 +23,8 @@ def test_dictate_with_keyboard_into_the_document(launch, desktop, tmp_path, jfk_
     app = launch("--open", str(doc))
     seconds_to_window = app.wait_for_window("dictated.txt")
     print(f"window on screen {seconds_to_window:.2f} s after launch")
-    before = recording_streams(app.env)
-    app.key("ctrl+d")
-    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
-    desktop.play(jfk_wav)
-    app.key("ctrl+d")
+    dictate_clip(app, jfk_wav, close_timeout=15)
     # The last words are decoded after Stop; then save with Ctrl+S and read the file.
-    wait_until(lambda: recording_streams(app.env) == before, 15, "the microphone to close")
 
     def saved_text():
         app.key("ctrl+s")

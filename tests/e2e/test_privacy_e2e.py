@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_e2e import recording_streams, wait_until
+from conftest_e2e import dictate_clip, wait_until
 from privacy_helpers import HF_VARIABLES, attach, ip_connections
 from voxpad.audio import journal
 
@@ -39,12 +39,7 @@ def test_window_dictation_and_read_aloud_make_no_ip_connection(launch, desktop, 
     tracer = attach(app.process.pid, trace_log)
     try:
         time.sleep(1)  # strace needs a moment to attach to every thread
-        before = recording_streams(app.env)
-        app.key("ctrl+d")
-        wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
-        desktop.play(jfk_wav)
-        app.key("ctrl+d")
-        wait_until(lambda: recording_streams(app.env) == before, 30, "the microphone to close")
+        dictate_clip(app, jfk_wav, close_timeout=30)
 
         def dictated():
             app.key("ctrl+s")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from audio_helpers import start_recording
 from conftest_e2e import wait_until  # noqa: F401  (see conftest)
 from number_words import spoken_wer
 
@@ -47,9 +48,8 @@ def test_markdown_is_read_as_meant_and_pause_resume_work_from_the_keyboard(launc
     app = launch("--open", str(doc))
     app.wait_for_window("list.md")
     recording = tmp_path / "heard.wav"
-    recorder = desktop.record(recording)
+    recorder = start_recording(desktop, recording)
     try:
-        wait_until(lambda: recording.exists() and recording.stat().st_size > 44, 10, "the recording to start")
         app.key("ctrl+Home")
         app.key("ctrl+r")
         wait_until(lambda: _silent_tail(recording) == 0.0 and len(_audio(recording)[0]) > 0

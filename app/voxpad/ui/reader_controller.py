@@ -105,7 +105,7 @@ class ReaderController(QObject):
             language = self.language
         self.language = language
         voice = self._engines.loaded_voice()
-        if voice is not None and self._ready() and (language is None or same_language(voice.language, language)):
+        if voice is not None and self.output_ready and (language is None or same_language(voice.language, language)):
             # Voice loaded and stream open (warm_up): start at once, without a round trip
             # through the thread pool and the event loop (~10-80 ms on two busy cores).
             self.voice_name = voice.name
@@ -130,7 +130,7 @@ class ReaderController(QObject):
         The Speaker closes the stream again after a while without reading. Failures are
         quiet here: Read reports them when the user asks for sound.
         """
-        if self._ready() or self._warming is not None or self._starting is not None:
+        if self.output_ready or self._warming is not None or self._starting is not None:
             return
 
         def finished(_result=None) -> None:
@@ -149,10 +149,6 @@ class ReaderController(QObject):
 
     @property
     def output_ready(self) -> bool:
-        """True when a Read would start at once: the voice is loaded and the output open."""
-        return self._ready()
-
-    def _ready(self) -> bool:
         """True when a Read can start right away: voice loaded, stream open and healthy."""
         speaker = self._speaker
         return (self._engines.voice_loaded and speaker is not None and speaker.samplerate is not None
