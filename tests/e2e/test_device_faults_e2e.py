@@ -116,8 +116,8 @@ def test_server_down_at_start_dies_mid_dictation_and_comes_back(sound, desktop, 
         # 3. The server dies mid-dictation (after the speech): what was heard is still written.
         sound.kill()
         wait_until(lambda: "microphone stopped" in _log(app), 30, "the device-lost sentence")
-        text = wait_until(_saved_with(app, doc, "country", 2), 60, "the words heard before the failure", interval=1)
-        assert wer([JFK], [text]) < 0.3, text
+        first = wait_until(_saved_with(app, doc, "country", 2), 60, "the words heard before the failure", interval=1)
+        assert wer([JFK], [first]) < 0.3, first
         assert app.process.poll() is None
 
         # 4. Back again: dictation works again in the same process.
@@ -128,7 +128,11 @@ def test_server_down_at_start_dies_mid_dictation_and_comes_back(sound, desktop, 
         app.key("ctrl+d")
         wait_until(lambda: sound.streams("source-outputs") == 0, 30, "the microphone to close")
         text = wait_until(_saved_with(app, doc, "country", 4), 60, "the second dictation", interval=1)
-        assert text.lower().count("fellow") >= 2, text  # both dictations are in the document
+        # Both dictations are in the document: the first unchanged, the second after it. (Not a
+        # count of one word: under CPU load the first, decoded from a backlog while the model
+        # loaded, can mishear its opening words, which the WER bound above allows.)
+        assert text.startswith(first.rstrip()), text
+        assert wer([JFK], [text[len(first.rstrip()):]]) < 0.3, text
         assert app.process.poll() is None
     finally:
         app.close()
