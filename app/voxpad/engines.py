@@ -68,11 +68,7 @@ class Engines:
         with self._lock_stt:
             self._idle.touch("stt")
             if self._recognizer is None:
-                path = Path(self._speech_model) if self._speech_model else None
-                # A broken chosen model falls back to the bundled one, and says so.
-                self._recognizer, notice = load_with_fallback(SpeechRecognizer.load, path, "speech model")
-                if notice:
-                    self._idle.tell(ModelEvent("stt", "fallback", notice))
+                self._recognizer = self._load_chosen("stt", SpeechRecognizer.load, self._speech_model)
                 self._idle.loaded("stt")
             return self._recognizer
 
@@ -92,16 +88,17 @@ class Engines:
         with self._lock_tts:
             self._idle.touch("tts")
             if self._voice is None:
-                path = Path(self._voice_model) if self._voice_model else None
-                self._voice, notice = load_with_fallback(Voice.load, path, "voice")
-                if notice:
-                    self._idle.tell(ModelEvent("tts", "fallback", notice))
-                try:  # the first inference is slow: pay it here, on the loading thread
-                    self._voice.warm_up()
-                except Exception:  # a slower first sentence, not a reason to refuse the voice
-                    log.warning("Warming up the voice failed", exc_info=True)
+                self._voice = _warmed(self._load_chosen("tts", Voice.load, self._voice_model))
                 self._idle.loaded("tts")
             return self._voice
+
+    def _load_chosen(self, kind: str, load: Callable, chosen: str | None):
+        """Load the chosen model (None: the bundled one); a broken chosen one falls back to the
+        bundled one, and the listeners are told why."""
+        model, notice = load_with_fallback(load, Path(chosen) if chosen else None, _KIND_WORDS[kind])
+        if notice:
+            self._idle.tell(ModelEvent(kind, "fallback", notice))
+        return model
 
     def voice_for_language(self, language: str | None) -> Voice:
         """The voice to read text in ``language`` ("de", "pt_BR"; None: unknown) with.
@@ -132,12 +129,19 @@ class Engines:
             except Exception as exc:  # a broken voice: read with the chosen one, and say why in the log
                 log.warning("The %s voice %s could not be loaded: %s", language, match.name, exc)
                 return chosen
-            try:
-                voice.warm_up()  # as for the chosen voice: the first inference is slow
-            except Exception:
-                log.warning("Warming up the voice failed", exc_info=True)
-            self._language_voice = voice
+            self._language_voice = _warmed(voice)
             return voice
+
+    def _model(self, kind: str) -> SpeechRecognizer | Voice | None:
+        """The loaded model of ``kind`` ("stt" or "tts"), if any; call with its lock held."""
+        return self._recognizer if kind == "stt" else self._voice
+
+    def _forget(self, kind: str) -> None:
+        """Drop the loaded model(s) of ``kind``; call with its lock held."""
+        if kind == "stt":
+            self._recognizer = None
+        else:
+            self._voice = self._language_voice = None
 
     # -- idle unloading ----------------------------------------------------------------
     def add_listener(self, listener: Callable[[ModelEvent], None]) -> None:
@@ -170,6 +174,16 @@ class Engines:
 _KIND_WORDS = {"stt": "speech model", "tts": "voice"}
 
 
+def _warmed(voice: Voice) -> Voice:
+    """``voice`` after one throw-away synthesis: the first inference is slow, so pay it on the
+    loading thread rather than in the user's first sentence."""
+    try:
+        voice.warm_up()
+    except Exception:  # a slower first sentence, not a reason to refuse the voice
+        log.warning("Warming up the voice failed", exc_info=True)
+    return voice
+
+
 def _same_file(a: Path, b: Path) -> bool:
     # Paths, not what links point to: an installed voice may link to another's model file
     # and still be another voice (its own .onnx.json beside it).
@@ -199,8 +213,7 @@ class _IdleUnloader:
         self._last_used[kind] = self._clock()
         engines = self._engines_ref()
         if kind in self._unloaded and engines is not None:
-            loaded = engines._recognizer if kind == "stt" else engines._voice
-            if loaded is None:
+            if engines._model(kind) is None:
                 self.tell(ModelEvent(kind, "reloading", f"Loading the {_KIND_WORDS[kind]} again…"))
         self._ensure_thread()
 
@@ -229,16 +242,12 @@ class _IdleUnloader:
             if not lock.acquire(blocking=False):
                 continue  # loading right now: certainly not idle
             try:
-                model = engines._recognizer if kind == "stt" else engines._voice
+                model = engines._model(kind)
                 if model is None or now - self._last_used.get(kind, now) < self._timeout:
                     continue
                 if kind == "stt" and model.lock.locked():
                     continue  # decoding at this moment
-                if kind == "stt":
-                    engines._recognizer = None
-                else:
-                    engines._voice = None
-                    engines._language_voice = None
+                engines._forget(kind)
                 self._unloaded.add(kind)
                 dropped.append(kind)
             finally:
