@@ -14,10 +14,8 @@ from speech_metrics import wer
 
 from voxpad.audio.speaker import Speaker
 from voxpad.errors import AudioDeviceError
-from voxpad.models.defaults import bundled_whisper_model
 from voxpad.tts.reader import SentenceReader
 from voxpad.tts.sentences import SentenceSpan
-from voxpad.tts.voice import Voice
 
 DOCUMENT = ("Title line\n\nThe train leaves at nine. Please bring your ticket! "
             "Is the station far from here?")
@@ -35,18 +33,6 @@ def stop_recording(process, path: Path) -> np.ndarray:
     process.wait(5)
     with wave.open(str(path)) as wav:
         return np.frombuffer(wav.readframes(wav.getnframes()), np.int16).astype(np.float32) / 32768
-
-
-@pytest.fixture(scope="module")
-def voice() -> Voice:
-    return Voice.load()
-
-
-@pytest.fixture(scope="module")
-def whisper():
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
 
 
 class Events:

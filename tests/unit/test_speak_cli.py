@@ -7,7 +7,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 import wave
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a
 from speech_metrics import wer
 
 from voxpad.commands import speak
-from voxpad.models.defaults import bundled_whisper_model
 
 # A throwaway runner: the real entry point (voxpad.cli) is wired by the lead.
 RUNNER = """
@@ -39,13 +37,6 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str]:
     err = io.StringIO()
     code = speak.run(parse(*argv), stdin=io.StringIO(stdin), stderr=err)
     return code, err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def whisper():
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
 
 
 def heard(whisper, audio) -> str:

@@ -7,12 +7,6 @@ import pytest
 from voxpad.audio.decode import audio_duration, load_audio_file
 from voxpad.errors import AudioFileError
 from voxpad.tts.speech_file import export_speech
-from voxpad.tts.voice import Voice
-
-
-@pytest.fixture(scope="module")
-def voice() -> Voice:
-    return Voice.load()
 
 
 @pytest.mark.parametrize("suffix", [".wav", ".ogg", ".mp3"])

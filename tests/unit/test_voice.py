@@ -10,22 +10,10 @@ import pytest
 from speech_metrics import wer
 
 from voxpad.errors import AudioFileError, ModelError
-from voxpad.models.defaults import bundled_voice, bundled_whisper_model
+from voxpad.models.defaults import bundled_voice
 from voxpad.tts.voice import Voice, sanitise
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
-
-
-@pytest.fixture(scope="module")
-def voice() -> Voice:
-    return Voice.load()
-
-
-@pytest.fixture(scope="module")
-def whisper():
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
 
 
 def transcribe(whisper, audio: np.ndarray | str) -> str:

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from voxpad.tts.voice import Voice
 from voxpad.tts.word_timing import phoneme_word_starts, time_words, word_bounds
-
-
-@pytest.fixture(scope="module")
-def voice() -> Voice:
-    return Voice.load()
 
 
 def test_word_bounds_skip_punctuation_only_tokens():
