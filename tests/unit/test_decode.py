@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voxpad.audio.decode import AudioFileStream, audio_duration, load_audio_file
+from voxpad.audio.decode import AudioFileDamaged, AudioFileStream, audio_duration, load_audio_file
 from voxpad.errors import AudioFileError
 
 TONE_HZ = 440.0
@@ -184,21 +184,137 @@ def test_stream_gives_the_same_samples_as_a_whole_decode(tmp_path: Path, rate, c
     assert len(blocks) >= 5 and all(b.dtype == np.float32 and b.ndim == 1 for b in blocks)
     assert stream.largest_block <= 2.0 * 16000 + 4608  # a block, plus at most one codec frame
     assert np.array_equal(np.concatenate(blocks), load_audio_file(path))
-    assert stream.fraction_read == 1.0 and not stream.ended_early
+    assert stream.fraction_read == 1.0  # and no AudioFileDamaged: a whole file is not called cut off
     assert stream.seconds_read == pytest.approx(12.0, abs=0.1)
 
 
-def test_stream_notices_a_file_cut_off_part_way(tmp_path: Path, jfk_wav: Path) -> None:
-    flac = tmp_path / "jfk.flac"
-    sf.write(flac, sf.read(jfk_wav, dtype="float32")[0], 16000)
-    cut = tmp_path / "cut.flac"
-    cut.write_bytes(flac.read_bytes()[: flac.stat().st_size // 2])
-    stream = AudioFileStream(cut)
-    samples = np.concatenate(list(stream))
-    assert 2 * 16000 < len(samples) < 9 * 16000
-    assert stream.ended_early and stream.duration == pytest.approx(11.0)
-    message = stream.ended_early_sentence()
-    assert str(cut) in message and "cut off" in message and message.endswith(".") and "\n" not in message
+# -- files cut off part-way: every good block first, then one sentence -----------------------------
+
+
+def _encode_with_pyav(path: Path, samples: np.ndarray, codec: str, **options: str) -> None:
+    """Write ``samples`` (16 kHz mono float) with FFmpeg's own encoder, as phones and recorders do."""
+    import av
+
+    pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
+    with av.open(str(path), "w", options=options) as out:
+        stream = out.add_stream(codec, rate=16000)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = 16000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+
+
+def _write(path: Path, samples: np.ndarray) -> None:
+    """``samples`` in the format ``path``'s name asks for, written by the tool that usually writes it."""
+    kind = path.name.split(".", 1)[1]
+    if kind == "m4a":  # moov first, as phones and most tools write it for playback while downloading
+        _encode_with_pyav(path, samples, "aac", movflags="+faststart")
+    elif kind in ("opus", "webm"):
+        _encode_with_pyav(path, samples, "libopus")
+    elif kind == "opus.ogg":
+        sf.write(path, samples, 16000, subtype="OPUS")
+    else:  # wav, flac, aiff, vorbis ogg, mp3 (LAME, with its Info frame)
+        sf.write(path, samples, 16000)
+
+
+def _cut_copy(source: Path, folder: Path, fraction: float) -> Path:
+    cut = folder / f"cut.{source.name.split('.', 1)[1]}"
+    data = source.read_bytes()
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    return cut
+
+
+def _read_until_it_breaks(path: Path) -> tuple[np.ndarray, AudioFileDamaged]:
+    stream = AudioFileStream(path)
+    blocks = []
+    with pytest.raises(AudioFileDamaged) as caught:
+        for block in stream:
+            blocks.append(block)
+    return np.concatenate(blocks), caught.value
+
+
+# Formats whose container states the length, so the sentence can say how much was expected.
+STATED_LENGTH = ["jfk.wav", "jfk.flac", "jfk.aiff", "jfk.mp3", "jfk.m4a", "jfk.webm"]
+# Ogg states no length; its missing end-of-stream page still gives the cut away.
+UNSTATED_LENGTH = ["jfk.ogg", "jfk.opus", "jfk.opus.ogg"]
+
+
+@pytest.mark.parametrize("name", STATED_LENGTH + UNSTATED_LENGTH)
+def test_a_whole_file_is_not_called_cut_off(tmp_path: Path, jfk_wav: Path, name: str) -> None:
+    path = tmp_path / name
+    _write(path, sf.read(jfk_wav, dtype="float32")[0])
+    assert len(np.concatenate(list(AudioFileStream(path)))) / 16000 == pytest.approx(11.0, abs=0.2)
+
+
+@pytest.mark.parametrize("name", STATED_LENGTH + UNSTATED_LENGTH)
+def test_a_file_cut_off_part_way_gives_what_is_there_then_one_sentence(tmp_path: Path, jfk_wav: Path,
+                                                                       name: str) -> None:
+    whole = tmp_path / name
+    _write(whole, sf.read(jfk_wav, dtype="float32")[0])
+    cut = _cut_copy(whole, tmp_path, 0.55)
+    samples, damage = _read_until_it_breaks(cut)
+    seconds = len(samples) / 16000
+    assert 4.0 < seconds < 7.5  # about 55 % of 11 s: everything before the cut arrives
+    assert damage.position == pytest.approx(seconds)
+    expected = f"The file {cut} is cut off at 0:0{int(seconds)}"
+    expected += " of 0:11." if name in STATED_LENGTH else "."
+    assert str(damage) == expected
+    assert_one_sentence(damage, cut.name)
+
+
+def test_a_cut_off_wav_is_found_from_its_header(tmp_path: Path, speech_clips) -> None:
+    # FFmpeg works a WAV's length out from the file's size, so only the header's data size tells.
+    for source, _ in speech_clips:
+        cut = _cut_copy(source, tmp_path, 0.5)
+        declared = sf.info(source).duration
+        samples, damage = _read_until_it_breaks(cut)
+        assert len(samples) == (cut.stat().st_size - 44) // 2  # every whole sample that is there
+        assert str(damage).endswith(f" of {int(declared) // 60}:{int(declared) % 60:02d}.")
+
+
+def test_a_wav_cut_off_before_its_sound_says_so(tmp_path: Path, jfk_wav: Path) -> None:
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(jfk_wav.read_bytes()[:44])
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(cut)
+    assert str(caught.value) == f"The file {cut} is cut off before any of its 0:11 of sound."
+
+
+def test_load_audio_file_refuses_a_cut_off_file(tmp_path: Path, jfk_wav: Path) -> None:
+    with pytest.raises(AudioFileDamaged) as caught:
+        load_audio_file(_cut_copy(jfk_wav, tmp_path, 0.5))
+    assert "cut off at 0:05 of 0:11" in str(caught.value)
+
+
+def test_wav_headers_that_do_not_know_their_length_are_not_called_cut_off(tmp_path: Path, jfk_wav: Path) -> None:
+    data = bytearray(jfk_wav.read_bytes())
+    assert data[36:40] == b"data"
+    for unknown in (0xFFFFFFFF, 0x7FFFF000):  # a writer streaming to a pipe; sox's "unspecified"
+        data[40:44] = unknown.to_bytes(4, "little")
+        path = tmp_path / "streamed.wav"
+        path.write_bytes(bytes(data))
+        assert len(load_audio_file(path)) == 11 * 16000
+
+
+def test_wav_with_extra_chunks_is_read_to_its_data_chunk(tmp_path: Path, jfk_wav: Path) -> None:
+    path = tmp_path / "tagged.wav"
+    with sf.SoundFile(path, "w", 16000, 1, "PCM_16") as out:  # libsndfile writes a LIST chunk for these
+        out.title, out.artist = "Inaugural address", "JFK"
+        out.write(sf.read(jfk_wav, dtype="float32")[0])
+    assert b"LIST" in path.read_bytes()[:400]
+    assert len(load_audio_file(path)) == 11 * 16000
+    samples, damage = _read_until_it_breaks(_cut_copy(path, tmp_path, 0.5))
+    assert str(damage).endswith("is cut off at 0:05 of 0:11.")
+
+
+def test_an_m4a_cut_off_before_its_index_is_one_sentence(tmp_path: Path, jfk_wav: Path) -> None:
+    whole = tmp_path / "memo.m4a"
+    _encode_with_pyav(whole, sf.read(jfk_wav, dtype="float32")[0], "aac")  # index ('moov') last: FFmpeg's default
+    cut = _cut_copy(whole, tmp_path, 0.6)
+    with pytest.raises(AudioFileError) as caught:
+        load_audio_file(cut)
+    assert str(caught.value) == f"The file {cut} is cut off before its index (written last), so none of it can be read."
 
 
 @pytest.mark.parametrize("what", ["missing", "random", "header-only"])

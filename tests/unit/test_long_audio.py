@@ -21,7 +21,7 @@ from speech_metrics import wer
 from voxpad.audio.decode import AudioFileDamaged, AudioFileStream
 from voxpad.commands import transcribe
 from voxpad.errors import Cancelled
-from voxpad.stt.long_audio import DamagedFileTranscript, PauseCutter, SpeechChunk, transcribe_blocks
+from voxpad.stt.long_audio import PauseCutter, SpeechChunk, transcribe_audio_file, transcribe_blocks
 
 RATE = 16000
 
@@ -181,13 +181,40 @@ def test_decoder_failing_part_way_keeps_the_text_before_it(recognizer, speech_cl
         for path, _ in speech_clips[:2]:
             yield sf.read(path, dtype="float32")[0]
             yield np.zeros(RATE, dtype=np.float32)
-        raise AudioFileDamaged("song.flac is damaged after 0:23: the rest could not be decoded.", 23.0)
+        raise AudioFileDamaged("The file song.flac is damaged after 0:23 (the rest could not be decoded)", 23.0)
 
-    with pytest.raises(DamagedFileTranscript) as caught:
-        transcribe_blocks(recognizer, damaged_blocks(), beam_size=1)
-    heard = caught.value.transcript
-    assert wer([speech_clips[0][1] + " " + speech_clips[1][1]], [heard.text]) < 0.2
-    assert str(caught.value).startswith("song.flac is damaged after 0:23")
+    result = transcribe_blocks(recognizer, damaged_blocks(), beam_size=1)
+    assert wer([speech_clips[0][1] + " " + speech_clips[1][1]], [result.transcript.text]) < 0.2
+    assert result.damage == ("The file song.flac is damaged after 0:23 (the rest could not be decoded); "
+                             "the text before that is kept.")
+
+
+def test_a_whole_file_has_no_damage(recognizer, jfk_wav) -> None:
+    result = transcribe_audio_file(recognizer, jfk_wav, beam_size=1)
+    assert result.damage is None and "country" in result.transcript.text.lower()
+
+
+@pytest.mark.parametrize("suffix", ["wav", "ogg"])
+def test_a_cut_off_file_gives_its_text_and_one_damage_sentence(recognizer, tmp_path, speech_clips, suffix) -> None:
+    # wav: FFmpeg takes the length from the file size, so only the header gives the cut away;
+    # ogg: no stated length at all, only the missing end-of-stream page.
+    whole = tmp_path / f"whole.{suffix}"
+    placed = build_looped_speech(whole, speech_clips, 1.0, seed=3)
+    cut = tmp_path / f"cut.{suffix}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = transcribe_audio_file(recognizer, cut, beam_size=1)
+    # Every clip that began before the cut: the one the cut goes through may be heard whole or in part.
+    said = [p.text for p in placed if p.start < result.transcript.duration]
+    assert len(said) >= 4
+    assert wer([" ".join(said)], [result.transcript.text]) < 0.35
+    assert result.damage is not None and result.damage.startswith(f"The file {cut} is cut off at 0:")
+    assert result.damage.endswith("; the text before that is kept.") and "\n" not in result.damage
+    if suffix == "wav":
+        assert f" of {_clock(sf.info(whole).duration)};" in result.damage
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
 def test_file_cut_off_part_way_prints_its_text_and_says_so(capsys, tmp_path, speech_clips) -> None:
@@ -198,7 +225,21 @@ def test_file_cut_off_part_way_prints_its_text_and_says_so(capsys, tmp_path, spe
     code, out, err = _voxpad(capsys, "--beam-size", "1", str(cut))
     assert code == 1
     assert len(out.split()) > 40  # the first half's words are printed, not dropped
-    assert err.startswith(f"voxpad: {cut} ends at ") and err.count("\n") == 1 and "cut off" in err
+    assert err.startswith(f"voxpad: The file {cut} is cut off at 0:") and err.count("\n") == 1
+    assert err.endswith("; the text before that is kept.\n")
+
+
+def test_a_cut_off_wav_prints_its_text_and_says_so(capsys, tmp_path, jfk_wav) -> None:
+    # The case FFmpeg alone misses: a WAV's length is worked out from the file's size.
+    speech, _ = sf.read(jfk_wav, dtype="float32")
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, np.concatenate([speech, np.zeros(RATE, dtype=np.float32), speech]), RATE, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: 44 + 2 * 14 * RATE])  # 14 s of the 23 s
+    code, out, err = _voxpad(capsys, "--beam-size", "1", str(cut))
+    assert code == 1
+    assert "country" in out.lower()  # the first speech, before the cut, is printed
+    assert err == f"voxpad: The file {cut} is cut off at 0:14 of 0:23; the text before that is kept.\n"
 
 
 def test_garbage_in_the_middle_still_gives_text_or_one_sentence(capsys, tmp_path, speech_clips) -> None:

@@ -159,3 +159,29 @@ def test_silent_file_prints_no_words(capsys, tmp_path: Path) -> None:
 def test_live_bad_file_is_one_sentence(capsys, tmp_path: Path) -> None:
     code, out, err = voxpad(capsys, "--live", "--json", str(tmp_path / "gone.wav"))
     assert code == 1 and out == "" and err.startswith("voxpad: ") and err.count("\n") == 1
+
+
+def test_live_file_that_breaks_off_prints_its_text_then_says_so(capsys, tmp_path: Path) -> None:
+    # Streamed from the decoder as it plays: the cut is only found when the replay reaches it.
+    stuff, rate = sf.read(STUFF, dtype="float32")
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, np.concatenate([stuff, np.zeros(rate, np.float32), stuff]), rate, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: 44 + 2 * (len(stuff) + rate)])  # the first utterance and the pause
+
+    code, out, err = voxpad(capsys, "--live", "--json", "--pace", "4", str(cut))
+
+    assert code == 1
+    events = [json.loads(line) for line in out.strip().splitlines()]
+    assert events[-1]["type"] == "done" and set(events[-1]) == {"type", "t"}  # the JSON-lines contract holds
+    finals = [e["text"] for e in events if e["type"] == "final"]
+    assert "belly" in " ".join(finals).lower()  # the utterance before the cut was heard
+    assert err == f"voxpad: The file {cut} is cut off at 0:04 of 0:07; the text before that is kept.\n"
+
+
+def test_live_not_audio_is_one_sentence(capsys, tmp_path: Path) -> None:
+    # The first block is decoded before the model loads, so this fails at once.
+    path = tmp_path / "notes.wav"
+    path.write_text("dear diary\n" * 50)
+    code, out, err = voxpad(capsys, "--live", str(path))
+    assert code == 1 and out == "" and err == f"voxpad: {path} is not an audio file Voxpad can read.\n"

@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable
 
 import numpy as np
@@ -263,19 +264,24 @@ class Microphone:
 
 
 class ReplayInputStream:
-    """A stand-in for ``sounddevice.InputStream`` that plays prepared samples as if they were heard.
+    """A stand-in for ``sounddevice.InputStream`` that plays prepared audio as if it were heard.
 
     Used as a Microphone's ``stream_factory`` by ``voxpad transcribe --live`` (and tests) so a
-    file goes through exactly the path live speech takes. Blocks are delivered from a thread
-    at real-time pace times ``pace``; ``exhausted`` is set once the last block was delivered,
-    and ``started_at`` (time.monotonic()) is when delivery began: the feeder's clock.
-    Like a file, not a device, it never ends by itself: it waits to be stopped.
+    file goes through exactly the path live speech takes. ``source`` is either one samples array
+    or an iterable of float32 mono blocks of any size (e.g. an AudioFileStream), pulled only as
+    fast as it is played, so an hour-long file never sits in memory. Blocks are delivered from a
+    thread at real-time pace times ``pace``; ``exhausted`` is set once the last block was
+    delivered, and ``started_at`` (time.monotonic()) is when delivery began: the feeder's clock.
+    If the source raises part-way (a file that breaks off), what came before is delivered,
+    ``error`` holds the exception and ``exhausted`` is set all the same: that is where the sound
+    ends. Like a file, not a device, it never ends by itself: it waits to be stopped.
     """
 
-    def __init__(self, samples: np.ndarray, *, pace: float = 1.0, **stream_options: Any) -> None:
+    def __init__(self, source: np.ndarray | Iterable[np.ndarray], *, pace: float = 1.0,
+                 **stream_options: Any) -> None:
         if pace <= 0:
             raise ValueError("pace must be positive")
-        self._samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        self._source = source
         self._pace = pace
         self._callback = stream_options["callback"]
         self._blocksize = int(stream_options.get("blocksize") or 800)
@@ -283,15 +289,21 @@ class ReplayInputStream:
         self._stopped = threading.Event()
         self.exhausted = threading.Event()
         self.started_at: float | None = None
+        self.error: Exception | None = None
         self._thread: threading.Thread | None = None
         self.active = False
 
     @classmethod
-    def factory(cls, samples: np.ndarray, *, pace: float = 1.0) -> Callable[..., "ReplayInputStream"]:
-        """A stream_factory for Microphone; the stream it made is then in ``factory.stream``."""
+    def factory(cls, source: np.ndarray | Iterable[np.ndarray], *,
+                pace: float = 1.0) -> Callable[..., "ReplayInputStream"]:
+        """A stream_factory for Microphone; the stream it made is then in ``factory.stream``.
+
+        An iterable source is played once (the stream closes it when done, releasing e.g. a
+        decoder's open file), so the factory makes one useful stream from it.
+        """
 
         def make(**stream_options: Any) -> ReplayInputStream:
-            make.stream = cls(samples, pace=pace, **stream_options)  # type: ignore[attr-defined]
+            make.stream = cls(source, pace=pace, **stream_options)  # type: ignore[attr-defined]
             return make.stream  # type: ignore[attr-defined]
 
         make.stream = None  # type: ignore[attr-defined]
@@ -303,18 +315,46 @@ class ReplayInputStream:
         self._thread = threading.Thread(target=self._deliver, name="voxpad-replay", daemon=True)
         self._thread.start()
 
+    def _frames(self) -> Iterator[np.ndarray]:
+        """The source in ``blocksize`` frames (the last may be shorter), whatever its blocks' sizes."""
+        blocks = [self._source] if isinstance(self._source, np.ndarray) else self._source
+        leftover = np.zeros(0, dtype=np.float32)
+        try:
+            for block in blocks:
+                block = np.asarray(block, dtype=np.float32).reshape(-1)
+                if len(leftover):
+                    block = np.concatenate([leftover, block])
+                whole = len(block) - len(block) % self._blocksize
+                for offset in range(0, whole, self._blocksize):
+                    yield block[offset : offset + self._blocksize]
+                leftover = block[whole:]
+        except Exception:
+            if len(leftover):
+                yield leftover  # the source broke off: still play up to its last sample
+            raise
+        if len(leftover):
+            yield leftover
+
     def _deliver(self) -> None:
         assert self.started_at is not None
         block_seconds = self._blocksize / self._samplerate / self._pace
-        for index, offset in enumerate(range(0, len(self._samples), self._blocksize)):
-            # Sleep to a schedule, not a fixed interval, so delivery never drifts behind the clock.
-            delay = self.started_at + (index + 1) * block_seconds - time.monotonic()
-            if delay > 0 and self._stopped.wait(delay):
-                return
-            if self._stopped.is_set():
-                return
-            frames = self._samples[offset : offset + self._blocksize].reshape(-1, 1)
-            self._callback(frames, len(frames), None, None)
+        frames = self._frames()
+        try:
+            for index, frame in enumerate(frames):
+                # Sleep to a schedule, not a fixed interval, so delivery never drifts behind the clock.
+                delay = self.started_at + (index + 1) * block_seconds - time.monotonic()
+                if delay > 0 and self._stopped.wait(delay):
+                    return
+                if self._stopped.is_set():
+                    return
+                self._callback(frame.reshape(-1, 1), len(frame), None, None)
+        except Exception as exc:  # the source broke off: the sound ends here, the reader asks why
+            self.error = exc
+        finally:
+            frames.close()
+            close = getattr(self._source, "close", None)  # a generator's decoder and its open file
+            if close is not None:
+                close()
         self.exhausted.set()
 
     def stop(self) -> None:

@@ -7,11 +7,18 @@ process, because these machines are shared and noisy: compare ratios, not second
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
-from voxpad.errors import VoxpadError
+from voxpad.errors import AudioFileError, VoxpadError
+
+# Each clip is transcribed 2 × --repeat times from memory, so decoding stays out of the figures;
+# that needs the clip whole (a minute is 3.8 MB of float32). Longer files are refused rather than
+# streamed: an hour would hold ~230 MB and take hours to measure six times, and how long files
+# fare (chunking, memory) is benchmarks/bench_long_file.py's subject, not this quick check's.
+MAX_CLIP_SECONDS = 600.0
 
 
 def add_parser(subparsers) -> ArgumentParser:
@@ -30,15 +37,35 @@ def _median_time(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def load_clips(paths: list[Path]) -> list[tuple[str, object]]:
+    """(name, samples) of each file, refusing any longer than MAX_CLIP_SECONDS before decoding it."""
+    from voxpad.audio.decode import audio_duration, clock, load_audio_file
+
+    clips = []
+    for path in paths:
+        seconds = audio_duration(path)  # from the header: a long file is refused without being read
+        if seconds > MAX_CLIP_SECONDS:
+            raise AudioFileError(
+                f"{path} is {clock(seconds)} long and bench measures clips of up to {clock(MAX_CLIP_SECONDS)}; "
+                f"use a shorter clip, or benchmarks/bench_long_file.py for long files.")
+        clips.append((path.name, load_audio_file(path)))  # a cut-off clip raises: its figures would mislead
+    return clips
+
+
 def run(args: Namespace) -> int:
     import numpy as np
 
     from voxpad.audio.blocks import SAMPLE_RATE
-    from voxpad.audio.decode import load_audio_file
     from voxpad.audio.resample import resample
     from voxpad.stt.recognizer import SpeechRecognizer
     from voxpad.tts.voice import Voice
 
+    try:
+        # Before any model loads: a bad or too long file is reported at once, not after a minute.
+        clips = load_clips(args.files)
+    except VoxpadError as exc:
+        print(f"voxpad: {exc}", file=sys.stderr)
+        return 1
     repeat = max(1, args.repeat)
     print(f"medians of {repeat} runs")
     load_stt, recognizer = _median_time(SpeechRecognizer.load, repeat)
@@ -60,13 +87,6 @@ def run(args: Namespace) -> int:
     print(f"first audio, 40 sentences{first_many * 1000:6.0f} ms  (ratio {first_many / first_one:.2f})")
     print(f"speech synthesis RTF     {whole_many / audio_seconds:6.3f}  ({audio_seconds:.0f} s of speech)")
 
-    clips = []
-    try:
-        for path in args.files:
-            clips.append((path.name, load_audio_file(path)))
-    except VoxpadError as exc:
-        print(f"voxpad: {exc}")
-        return 1
     if not clips:
         clips.append(("synthesised", resample(voice.synthesize(" ".join([one] * 4)), voice.sample_rate, SAMPLE_RATE)))
     total_audio = sum(len(a) for _, a in clips) / SAMPLE_RATE

@@ -3,7 +3,7 @@
 Batch: ``voxpad transcribe FILE... [--format txt|json|srt] [--model PATH] [--beam-size N]``.
 Live: ``voxpad transcribe --live FILE [--json] [--pace X]`` plays FILE at real-time pace (X
 times faster with --pace) through the same Microphone → StreamingDictation path as live
-dictation; with --json each event is one line ``{"t": s, "type": "partial"|"final", "text": …}``
+dictation, decoded block by block as it plays (an hour-long file is never held whole); with --json each event is one line ``{"t": s, "type": "partial"|"final", "text": …}``
 (t: seconds since feeding began, by the feeder's clock), then ``{"type": "done", "t": …}``.
 
 Bad input is one sentence on stderr prefixed "voxpad: " and exit code 1 (2 for usage);
@@ -19,12 +19,15 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from voxpad.errors import ModelError, VoxpadError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from voxpad.stt.recognizer import SpeechRecognizer, Transcript
 
 _FORMATS = ("txt", "json", "srt")
@@ -135,57 +138,87 @@ class _LazyRecognizer:
 
 
 def _run_batch(args: argparse.Namespace, language: str | None, stdout: TextIO, stderr: TextIO) -> int:
-    from voxpad.stt.long_audio import DamagedFileTranscript, transcribe_audio_file
+    from voxpad.stt.long_audio import transcribe_audio_file
 
     output_format = "json" if args.json else args.format
     recognizer = _LazyRecognizer(args.model)
     several = len(args.files) > 1
     failures = 0
     for index, path in enumerate(args.files):
-        problem = None
         try:
             # Decoded block by block and transcribed chunk by chunk: memory stays flat for an hour.
             result = transcribe_audio_file(recognizer.get, path, beam_size=args.beam_size, language=language)
-            transcript, problem = result.transcript, result.warning
         except ModelError:
             raise  # no file can be transcribed without a model: run() reports it once
-        except DamagedFileTranscript as exc:
-            # The file breaks off part-way: print what was heard before the break (nothing the
-            # user recorded is dropped), then say so, and still exit non-zero.
-            transcript = exc.transcript
-            problem = f"{str(exc).rstrip('.')}; the text before that point was transcribed."
         except VoxpadError as exc:
             _fail(str(exc), stderr)
             failures += 1
             continue
-        text = format_transcript(transcript, output_format, path)
+        text = format_transcript(result.transcript, output_format, path)
         if several and output_format != "json":
             # Like head(1): a header line says which file the text belongs to.
             text = ("\n" if index else "") + f"==> {path} <==\n" + text
+        # A file that breaks off part-way still prints what was heard before the break (nothing
+        # the user recorded is dropped), then says so, and the exit code is still non-zero.
         print(text, file=stdout, flush=True)
-        if problem:
-            _fail(problem, stderr)
+        if result.damage:
+            _fail(result.damage, stderr)
             failures += 1
     return 1 if failures else 0
 
 
-def _run_live(args: argparse.Namespace, language: str | None, stdout: TextIO) -> int:
-    from voxpad.audio.decode import load_audio_file
+def _file_blocks(path: Path) -> Iterator[np.ndarray]:
+    """``path`` decoded block by block (about 5 s each, so an hour of audio never sits in memory).
+
+    The first block is read now, before any model loads: a file that is not audio fails at once
+    with its sentence. The rest is decoded as the replay plays it.
+    """
+    from voxpad.audio.decode import AudioFileStream
+
+    blocks = iter(AudioFileStream(path))
+    first = next(blocks)  # AudioFileStream raises "no sound" rather than ending empty
+
+    def chained() -> Iterator[np.ndarray]:
+        try:
+            yield first
+            yield from blocks
+        finally:
+            blocks.close()  # stopped early: release the decoder and its file now
+
+    return chained()
+
+
+def _run_live(args: argparse.Namespace, language: str | None, stdout: TextIO, stderr: TextIO) -> int:
+    blocks = _file_blocks(args.files[0])
+    try:
+        return _play_live(args, language, blocks, stdout, stderr)
+    finally:
+        blocks.close()  # however it ended (no model, Ctrl+C): release the decoder and its file now
+
+
+def _play_live(args: argparse.Namespace, language: str | None, blocks: Iterator[np.ndarray],
+               stdout: TextIO, stderr: TextIO) -> int:
+    """Replay ``blocks`` in real time through the live dictation path, printing events as they come."""
     from voxpad.audio.microphone import Microphone, ReplayInputStream
+    from voxpad.errors import AudioFileError
     from voxpad.stt.dictation import DictationEvent, StreamingDictation, run_microphone_dictation
+    from voxpad.stt.long_audio import damage_sentence
     from voxpad.stt.recognizer import SpeechRecognizer
 
     as_json = args.json or args.format == "json"
-    samples = load_audio_file(args.files[0])
     recognizer = SpeechRecognizer.load(args.model)
-    factory = ReplayInputStream.factory(samples, pace=args.pace or 1.0)
+    factory = ReplayInputStream.factory(blocks, pace=args.pace or 1.0)
 
     def elapsed() -> float:
         stream = factory.stream
         started = stream.started_at if stream is not None and stream.started_at is not None else time.monotonic()
         return round(time.monotonic() - started, 3)
 
+    heard: list[str] = []
+
     def emit(event: DictationEvent) -> None:
+        if event.kind == "final" and event.text:
+            heard.append(event.text)
         if as_json:
             print(json.dumps({"t": elapsed(), "type": event.kind, "text": event.text}, ensure_ascii=False),
                   file=stdout, flush=True)
@@ -201,7 +234,14 @@ def _run_live(args: argparse.Namespace, language: str | None, stdout: TextIO) ->
     run_microphone_dictation(microphone, dictation, end_of_file)
     if as_json:
         print(json.dumps({"type": "done", "t": elapsed()}), file=stdout, flush=True)
-    return 0
+    error = factory.stream.error if factory.stream is not None else None
+    if error is None:
+        return 0
+    if not isinstance(error, AudioFileError):
+        raise error  # a bug, not bad input: let the CLI report it as one
+    # The file broke off part-way: its text was printed as it came, as batch mode does; now say why.
+    _fail(damage_sentence(error, heard_something=bool(heard)), stderr)
+    return 1
 
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -221,7 +261,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         args.language = args.language or settings.language
         language = None if args.language.lower() == "auto" else args.language
         if args.live:
-            return _run_live(args, language, stdout)
+            return _run_live(args, language, stdout, stderr)
         return _run_batch(args, language, stdout, stderr)
     except VoxpadError as exc:
         _fail(str(exc), stderr)

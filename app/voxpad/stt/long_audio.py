@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voxpad.audio.blocks import SAMPLE_RATE
+from voxpad.audio.decode import AudioFileDamaged
 from voxpad.errors import AudioFileError, Cancelled
 
 if TYPE_CHECKING:
@@ -162,12 +163,26 @@ def _cut_between_words(buffer: np.ndarray) -> int:
     return half + int(np.argmin(energy)) * frame + frame // 2
 
 
-class DamagedFileTranscript(AudioFileError):
-    """The file broke off part-way; ``transcript`` holds what was said before that point."""
+@dataclass(frozen=True)
+class FileTranscript:
+    """What was said, plus ``damage``: one sentence if the audio broke off part-way, else None.
 
-    def __init__(self, message: str, transcript: "Transcript") -> None:
-        super().__init__(message)
-        self.transcript = transcript
+    A file that breaks off (cut off, or undecodable from some point) is one result, not an
+    exception: what was heard before the break is a real result the caller must deliver, and an
+    exception carrying a result made every caller rebuild the success path inside its error
+    handler. Errors that leave nothing to deliver (not audio, no sound, no model) still raise.
+    """
+
+    transcript: "Transcript"
+    damage: str | None = None
+
+
+def damage_sentence(error: AudioFileError, heard_something: bool = True) -> str:
+    """The one sentence for audio that broke off after some of it was transcribed."""
+    headline = error.headline if isinstance(error, AudioFileDamaged) else str(error).rstrip(".")
+    if not heard_something:
+        return f"{headline}; there was no speech before that."
+    return f"{headline}; the text before that is kept."
 
 
 def transcribe_chunk(
@@ -211,16 +226,16 @@ def transcribe_blocks(
     read_fraction: Callable[[], float] | None = None,
     on_segment: Callable[["Segment"], None] | None = None,
     cutter: PauseCutter | None = None,
-) -> "Transcript":
+) -> FileTranscript:
     """Transcribe a stream of float32 mono 16 kHz blocks chunk by chunk, in bounded memory.
 
     ``progress`` gets 0..1 through the audio: by ``total_seconds`` if known, else by
     ``read_fraction()`` (e.g. bytes read). ``cancelled`` is polled between blocks and segments.
     ``on_segment`` receives each segment as soon as it is final. ``recognizer`` may be a function
     returning one, called only when there is speech to recognise (so a bad file costs no model
-    load). If ``blocks`` raises an
-    AudioFileError after some audio, what was read is still transcribed and the error is raised as
-    a DamagedFileTranscript carrying that transcript.
+    load). If ``blocks`` raises an AudioFileError after some audio (AudioFileStream's signal that
+    the file breaks off), what was read is still transcribed and the result's ``damage`` says so;
+    one before any audio is raised as it is.
     """
     from voxpad.stt.recognizer import Transcript
 
@@ -296,17 +311,9 @@ def transcribe_blocks(
     if progress is not None:
         progress(1.0)
     transcript = Transcript(segments, detected[0] if detected else (language or "en"), samples / SAMPLE_RATE)
-    if damage is not None:
-        raise DamagedFileTranscript(str(damage), transcript)
-    return transcript
-
-
-@dataclass(frozen=True)
-class FileTranscript:
-    """A file's transcript, plus a sentence if the file turned out cut off (its text is still here)."""
-
-    transcript: "Transcript"
-    warning: str | None = None
+    if damage is None:
+        return FileTranscript(transcript)
+    return FileTranscript(transcript, damage_sentence(damage, heard_something=bool(transcript.text)))
 
 
 def transcribe_audio_file(
@@ -315,7 +322,7 @@ def transcribe_audio_file(
     """Decode ``path`` block by block and transcribe it chunk by chunk (any length, bounded memory).
 
     Options as for :func:`transcribe_blocks`. Bad files raise AudioFileError; one that breaks off
-    part-way raises DamagedFileTranscript with the text from before the break.
+    part-way (cut off, or damaged) gives the text from before the break and a ``damage`` sentence.
     """
     from voxpad.audio.decode import AudioFileStream
 
@@ -334,7 +341,6 @@ def transcribe_audio_file(
         finally:
             blocks.close()
 
-    transcript = transcribe_blocks(
+    return transcribe_blocks(
         recognizer, all_blocks(), total_seconds=stream.duration,
         read_fraction=lambda: stream.fraction_read, **options)
-    return FileTranscript(transcript, stream.ended_early_sentence() if stream.ended_early else None)

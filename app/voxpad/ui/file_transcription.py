@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from voxpad.engines import Engines
 from voxpad.errors import Cancelled
-from voxpad.stt.long_audio import DamagedFileTranscript, transcribe_audio_file
+from voxpad.stt.long_audio import transcribe_audio_file
 from voxpad.ui.tasks import BackgroundTask, describe_error, run_in_background
 
 AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.mp3 *.ogg *.oga *.opus *.m4a *.aac *.webm *.mp4);;All files (*)"
@@ -51,12 +51,12 @@ class FileTranscription(QObject):
                 progress=task.report_progress,
                 cancelled=lambda: task.cancelled,
             )
-            return result.transcript.text, result.warning
+            return result.transcript.text, result.damage
 
         self._task = run_in_background(
             work,
             on_done=lambda outcome: self._done(path, *outcome),
-            on_error=lambda exc: self._error(path, exc),
+            on_error=self._error,
             on_progress=self.progress.emit,
         )
 
@@ -64,18 +64,16 @@ class FileTranscription(QObject):
         if self._task is not None:
             self._task.cancel()
 
-    def _done(self, path: Path, text: str, warning: str | None = None) -> None:
+    def _done(self, path: Path, text: str, damage: str | None) -> None:
         self._task = None
-        self.finished.emit(path.name, text)
-        if warning:
-            self.failed.emit(warning)
+        # A file that broke off: insert what was heard before the break, then say why the rest is
+        # missing. With nothing heard, only the sentence (not "no speech found" first).
+        if text or not damage:
+            self.finished.emit(path.name, text)
+        if damage:
+            self.failed.emit(damage)
 
-    def _error(self, path: Path, exc: Exception) -> None:
-        if isinstance(exc, DamagedFileTranscript) and exc.transcript.text:
-            # Insert what was heard before the damage, then say why the rest is missing.
-            self._done(path, exc.transcript.text,
-                       f"{str(exc).rstrip('.')}; the text before that point was inserted.")
-            return
+    def _error(self, exc: Exception) -> None:
         self._task = None
         if isinstance(exc, Cancelled):
             self.cancelled.emit()
