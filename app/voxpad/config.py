@@ -16,6 +16,10 @@ from voxpad import paths
 
 log = logging.getLogger(__name__)
 
+# How dictated text reaches another application (voxpad.desktop.typing.choose_typer knows each).
+# Defined here, not there, so settings load without importing the desktop code.
+INSERTION_METHODS = ("auto", "xtest", "clipboard", "wtype", "portal", "ydotool")
+
 SETTINGS_FILE = "settings.json"
 MAX_RECENT_FILES = 8
 
@@ -48,7 +52,7 @@ class Settings:
     toggle_hotkey: str = "Ctrl+Alt+Space"
     push_to_talk_hotkey: str = ""
     read_selection_hotkey: str = "Ctrl+Alt+R"
-    insertion_method: str = "auto"  # auto, xtest, clipboard, wtype, ydotool
+    insertion_method: str = "auto"  # one of INSERTION_METHODS
     cue_sounds: bool = True  # short sounds when dictation starts and stops
     show_overlay: bool = True  # the small listening strip while dictating into other apps
     # Days to keep the recording journal of a session that closed normally (0: delete at once).
@@ -66,7 +70,7 @@ class Settings:
         self.font_size = min(72, max(6, int(self.font_size)))
         self.idle_unload_minutes = min(24 * 60.0, max(0.0, float(self.idle_unload_minutes)))
         self.language = (self.language or "en").strip().lower() or "en"
-        if self.insertion_method not in ("auto", "xtest", "clipboard", "wtype", "ydotool"):
+        if self.insertion_method not in INSERTION_METHODS:
             self.insertion_method = "auto"
         self.journal_retention_days = min(365.0, max(0.0, float(self.journal_retention_days)))
         return self

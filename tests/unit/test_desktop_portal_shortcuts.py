@@ -10,21 +10,16 @@ what Voxpad sends; the dbus-daemon in between checks that every message is well 
 
 from __future__ import annotations
 
-import os
 import queue
-import select
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from jeepney import (DBusAddress, DBusNameFlags, HeaderFields, MatchRule, Message, MessageFlag, message_bus,
                      new_error, new_method_return, new_signal)
 from jeepney.io.threading import DBusRouter, Proxy, open_dbus_connection
 
+from private_dbus import private_session_bus
 from voxpad.desktop.hotkeys_x11 import HotkeyEvent
 from voxpad.desktop.portal_shortcuts import PORTAL, PORTAL_PATH, PortalShortcuts, PortalUnavailable, portal_trigger
 
@@ -34,37 +29,8 @@ SHORTCUTS = "org.freedesktop.portal.GlobalShortcuts"
 @pytest.fixture
 def bus():
     """A private session bus (dbus-daemon); its address."""
-    if shutil.which("dbus-daemon") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the portal tests, but dbus-daemon is missing (Debian: dbus-daemon)")
-        pytest.skip("needs dbus-daemon (Debian: dbus-daemon)")
-    folder = Path(tempfile.mkdtemp(prefix="voxpad-bus-"))
-    address = f"unix:path={folder}/bus"
-    # No <servicedir>: nothing installed on the machine (a real xdg-desktop-portal) starts on this bus.
-    (folder / "bus.conf").write_text(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>{address}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-""")
-    # It prints its address once it accepts connections. (The socket file appears earlier,
-    # at bind(), before listen(): a connection then is refused.)
-    daemon = subprocess.Popen(["dbus-daemon", f"--config-file={folder}/bus.conf", "--nofork", "--nopidfile",
-                               "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    ready, _, _ = select.select([daemon.stdout], [], [], 10)
-    assert ready and daemon.stdout.readline().startswith(b"unix:"), "dbus-daemon did not start"
-    yield address
-    daemon.terminate()
-    daemon.wait(10)
-    daemon.stdout.close()
-    shutil.rmtree(folder, ignore_errors=True)
+    with private_session_bus() as address:
+        yield address
 
 
 class FakeGlobalShortcutsPortal:

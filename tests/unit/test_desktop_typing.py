@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from voxpad.desktop.typing import ClipboardPaster, TextSender, TypingError, YdotoolTyper, choose_typer, pieces
-from voxpad.desktop.x_selection import SelectionOwner, read_selection, text_contents
+from voxpad.desktop.x_selection import SelectionData, SelectionOwner, read_selection, text_contents
 from voxpad.desktop.xtest_typer import XTestTyper, keysym_for
+from clipboard_owners import QtClipboardOwner, XclipOwner, clipboard_formats, clipboard_read
 from xterm_target import wait_until, xterm  # noqa: F401  (fixture)
 
 NON_ASCII = "Café ß “quotes” — naïve Ωmega"
@@ -141,3 +142,78 @@ def test_empty_clipboard_is_empty_again_after_a_paste(desktop, xterm):
     assert finish_line(term) == "only this\n"
     assert read_selection("CLIPBOARD") == {}
     assert read_selection("PRIMARY") == {}
+
+
+def paste_dictation(qtbot, text: str) -> str:
+    """Dictated text through the worker dictate-anywhere feeds, with the clipboard method; returns what it typed."""
+    from voxpad.ui.focused_app_typing import FocusedAppTyping
+
+    typing = FocusedAppTyping()
+    typing.method = "clipboard"
+    typed, failed = [], []
+    typing.inserted.connect(typed.append)
+    typing.failed.connect(failed.append)
+    try:
+        typing.insert(text)
+        qtbot.waitUntil(lambda: bool(typed or failed), timeout=30000)
+    finally:
+        typing.shutdown()
+    assert not failed, failed
+    return typed[0]
+
+
+def test_paste_restores_a_multi_megabyte_clipboard_with_every_format(desktop, xterm, qtbot, tmp_path):
+    # Qt sends a format above 16 MB by INCR and the 1 MB page in one big request; Voxpad must
+    # receive both and, since python-xlib requests stop at 256 kB, serve both back by INCR.
+    image = os.urandom(17 * 1024 * 1024)
+    page = b"<html><body>" + b"<p>rich copied words</p>" * 45000 + b"</body></html>"
+    owner = QtClipboardOwner({"text/plain": b"plain words", "text/html": page, "image/png": image,
+                              "application/x-voxpad-test": bytes(range(256))}, tmp_path)
+    try:
+        before = clipboard_formats()
+        assert before["image/png"] == image and before["text/html"] == page
+        assert set(read_selection("CLIPBOARD", only=("text/plain", "STRING"))) == {"text/plain", "STRING"}
+        term = xterm("big-paste-target")
+        term.focus()
+        typed = paste_dictation(qtbot, "pasted “text” ✓")
+        assert finish_line(term) == typed + "\n"
+    finally:
+        owner.close()  # what is on the clipboard now can only come from Voxpad
+    after = clipboard_formats()
+    assert sorted(after) == sorted(before), "the restored clipboard offers other formats than the user's"
+    for target, data in before.items():
+        assert after[target] == data, f"the restored {target} ({len(after[target])} bytes) differs from the original"
+
+
+def test_paste_restores_an_image_that_xclip_sends_incrementally(desktop, xterm, qtbot, tmp_path):
+    image = os.urandom(6 * 1024 * 1024)  # xclip switches to INCR above 4 MB
+    owner = XclipOwner("image/png", image, tmp_path)
+    try:
+        term = xterm("xclip-paste-target")
+        term.focus()
+        typed = paste_dictation(qtbot, "words over an image")
+        assert finish_line(term) == typed + "\n"
+    finally:
+        owner.close()
+    assert clipboard_read("image/png") == image, "the copied image did not come back whole after the paste"
+
+
+def test_a_program_that_quits_mid_transfer_does_not_stop_the_restored_clipboard(desktop):
+    from Xlib import X
+    from Xlib import display as xdisplay
+
+    image = os.urandom(3 * 1024 * 1024)
+    owner = SelectionOwner({"image/png": SelectionData("image/png", 8, image)}, ("CLIPBOARD",))
+    # A requestor that asks, starts the INCR transfer (deletes the INCR property), then quits.
+    d = xdisplay.Display()
+    window = d.screen().root.create_window(0, 0, 1, 1, 0, X.CopyFromParent, event_mask=X.PropertyChangeMask)
+    prop = d.intern_atom("QUITTER")
+    window.convert_selection(d.intern_atom("CLIPBOARD"), d.intern_atom("image/png"), prop, X.CurrentTime)
+    d.flush()
+    while d.next_event().type != X.SelectionNotify:
+        pass
+    assert window.get_property(prop, X.AnyPropertyType, 0, 1, delete=True).property_type == d.intern_atom("INCR")
+    d.close()  # its window goes with it while the owner writes the first chunk there
+    assert clipboard_read("image/png") == image, "the clipboard stopped serving after a requestor vanished"
+    assert owner.owns()
+    owner.release()

@@ -90,11 +90,13 @@ def portal_trigger(keys: str) -> str:
     return "+".join(mods + [key])
 
 
-def _sender_part(unique_name: str) -> str:
+def sender_part(unique_name: str) -> str:
+    """A bus name as the portal writes it in Request object paths (":1.42" -> "1_42")."""
     return unique_name.lstrip(":").replace(".", "_")
 
 
-def _session_bus_address() -> str:
+def session_bus_address() -> str:
+    """The user's session bus: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus."""
     address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if not address and runtime and os.path.exists(os.path.join(runtime, "bus")):
@@ -185,7 +187,7 @@ class PortalShortcuts:
     # -- the portal conversation, then the presses (worker thread) ------------------------------
     def _run(self) -> None:
         try:
-            conn = open_dbus_connection(self.address or _session_bus_address(), auth_timeout=_AUTH_TIMEOUT)
+            conn = open_dbus_connection(self.address or session_bus_address(), auth_timeout=_AUTH_TIMEOUT)
         except PortalUnavailable as exc:
             self._report(exc)
             return
@@ -251,7 +253,7 @@ class PortalShortcuts:
     def _request(self, router: DBusRouter, method: Callable, *args, timeout: float) -> dict:
         """Call a portal method that answers through a Request's Response signal; its results."""
         token = "voxpad_" + secrets.token_hex(6)
-        path = f"{PORTAL_PATH}/request/{_sender_part(router.unique_name)}/{token}"
+        path = f"{PORTAL_PATH}/request/{sender_part(router.unique_name)}/{token}"
         Proxy(message_bus, router, timeout=_CALL_TIMEOUT).AddMatch(
             MatchRule(type="signal", sender=PORTAL, interface=REQUEST, member="Response", path=path))
         # The options dictionary is always the last argument.

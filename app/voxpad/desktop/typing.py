@@ -8,6 +8,8 @@ Each way of doing it is a small backend with ``is_available()``, ``can_type(char
 - ``ClipboardPaster``: put the text on the clipboard, press the paste shortcut (Shift+Insert
   in terminals, Ctrl+V elsewhere), then give the user's clipboard back with every format it had.
 - ``WtypeTyper`` / ``YdotoolTyper``: Wayland, where the programs are installed.
+- ``PortalTyper`` (portal_remote_desktop.py): Wayland desktops without the virtual-keyboard
+  protocol (GNOME, KDE), through the XDG desktop portal's RemoteDesktop keyboard.
 
 ``TextSender`` uses a chosen typer and falls back to pasting for any piece of text the
 typer cannot type. All of this blocks (it waits for the target to take the keys) and runs on
@@ -66,11 +68,16 @@ def on_wayland() -> bool:
     return bool(os.environ.get("WAYLAND_DISPLAY")) or os.environ.get("XDG_SESSION_TYPE") == "wayland"
 
 
-# wtype makes a new virtual keyboard with its own keymap for every run. Keys sent right after
-# the keymap, or right before the keyboard goes away, are sometimes dropped: on Sway 1.7 with
-# foot, the first letter of about half the runs was lost without a pause. Pausing after the
-# keymap and again before exiting lost no key on an idle machine, and 1 run of about 480 with
-# busy loops saturating both CPU cores (see tests/unit/test_desktop_wayland_typing.py).
+# wtype makes a new virtual keyboard with its own keymap for every run. On a seat with no
+# other keyboard (a headless or kiosk compositor), that keyboard's arrival makes every app
+# ask for a new wl_keyboard, and the compositor drops keys sent before the app has one:
+# measured on Sway 1.7 with foot (whose protocol log never saw the lost presses), the first
+# letters of runs were lost in every batch of 40 under load. A pause after the keymap and
+# before exiting narrows that window but cannot close it under a saturated CPU. Where the
+# seat already has a keyboard, as on any desktop with a real one, the app keeps its
+# wl_keyboard, the new keymap arrives on it ahead of the keys, and 280 of 280 runs without
+# pauses lost nothing under the same load (tests/wayland_keyboard.py). The pause stays for
+# keyboard-less seats; it costs 0.2 s an utterance.
 _WTYPE_SETTLE_MS = 100
 
 
@@ -213,9 +220,13 @@ def typers() -> list[Typer]:
     On a Wayland session the Wayland typers come first even when XWayland answers on
     $DISPLAY: XTest keys reach only X11 windows there, not the native Wayland apps.
     """
+    from voxpad.desktop.portal_remote_desktop import PortalTyper
     from voxpad.desktop.xtest_typer import XTestTyper
 
-    wayland = [_shared(WtypeTyper), _shared(YdotoolTyper)]
+    # wtype first: any Unicode character and no dialog, where the compositor takes it
+    # (wlroots). Then the desktop portal, which GNOME and KDE offer without installing
+    # anything (the desktop may ask once). ydotool last: it needs a root-run daemon set up.
+    wayland = [_shared(WtypeTyper), _shared(PortalTyper), _shared(YdotoolTyper)]
     x11 = [_shared(XTestTyper), _shared(ClipboardPaster)]
     return wayland + x11 if on_wayland() else x11[:1] + wayland + x11[1:]
 
@@ -238,9 +249,6 @@ def close_typers() -> None:
             close()
 
 
-INSERTION_METHODS = ("auto", "xtest", "clipboard", "wtype", "ydotool")
-
-
 def choose_typer(method: str = "auto") -> Typer:
     """The backend for ``method`` ("auto" picks the first available); raises TypingError if none."""
     candidates = typers()
@@ -259,13 +267,15 @@ def choose_typer(method: str = "auto") -> Typer:
 
 WAYLAND_TYPING_MESSAGE = (
     "Voxpad cannot type into other apps on this Wayland desktop. On Sway, Hyprland and other wlroots "
-    "desktops install wtype (sudo apt install wtype). On GNOME, KDE and others install ydotool "
+    "desktops install wtype (sudo apt install wtype). On GNOME and KDE, Voxpad types through the desktop "
+    "portal's remote control, which needs xdg-desktop-portal with the desktop's own backend "
+    "(xdg-desktop-portal-gnome or xdg-desktop-portal-kde). Elsewhere install ydotool "
     "(sudo apt install ydotool) and run ydotoold with write access to /dev/uinput. "
     "Until then, dictated text stays in Voxpad's window.")
 
 
 def _missing_message(method: str) -> str:
-    if on_wayland() and (not on_x11() or method in ("auto", "wtype", "ydotool")):
+    if on_wayland() and (not on_x11() or method in ("auto", "wtype", "portal", "ydotool")):
         return WAYLAND_TYPING_MESSAGE
     if method == "auto":
         return "Voxpad cannot type into other apps: the X server does not offer the XTEST extension."

@@ -12,6 +12,7 @@ _METHODS = [
     ("xtest", "Type keys (X11)"),
     ("clipboard", "Paste through the clipboard (restored after)"),
     ("wtype", "Type keys (Wayland, wtype)"),
+    ("portal", "Type keys (Wayland, desktop portal: GNOME, KDE)"),
     ("ydotool", "Type keys (ydotool)"),
 ]
 
