@@ -19,8 +19,14 @@ backlog (feeder clock minus audio consumed, after each feed), decode load, parti
 and skipped, how long finals took after their utterance ended; then the WER (streaming vs
 offline beam 5 on the same audio) and stop-to-final.
 
+With ``--block-seconds B`` it instead feeds each dictation straight into StreamingDictation in
+B-second blocks, as fast as decoding allows: what a worker that is behind sees (the microphone
+hands over a backlog, e.g. while the model loads). Blocks over 0.4 s get no partials, so every
+final is decoded with nothing committed; it reports the WER of the finals per block size.
+
 Usage: .venv/bin/python benchmarks/bench_live.py [--runs 3] [--pace 1]
        .venv/bin/python benchmarks/bench_live.py --long-minutes 10
+       .venv/bin/python benchmarks/bench_live.py --block-seconds 0.1 1 3 11
 """
 
 from __future__ import annotations
@@ -217,6 +223,34 @@ def run_long(recognizer: SpeechRecognizer, clips: list[tuple[np.ndarray, str]], 
     return 0
 
 
+def run_blocks(recognizer: SpeechRecognizer, clips: list[tuple[np.ndarray, str]], blocks: list[float],
+               only: str | None) -> int:
+    """Each dictation fed in ``blocks``-second pieces at once (a backlog): WER of its finals."""
+    rows = []
+    for label, pause in (("1 s pauses", 1.0), ("0.25 s pauses", 0.25)):
+        if only is not None and float(only) != pause:
+            continue
+        audio, reference = join(clips, pause)
+        for block in blocks:
+            finals: list[str] = []
+            dictation = StreamingDictation(
+                recognizer, lambda event: finals.append(event.text) if event.kind == "final" else None)
+            size = max(1, int(block * SAMPLE_RATE))
+            began = time.perf_counter()
+            for start in range(0, len(audio), size):
+                dictation.feed(audio[start:start + size])
+            dictation.finish()
+            took = time.perf_counter() - began
+            streaming = " ".join(finals)
+            rows.append((label, block, 100 * wer([reference], [streaming]), took, dictation.decodes))
+            print(f"[{label}] block {block:g} s: {streaming}", flush=True)
+    print()
+    print(f"{'dictation':15s} {'block s':>7s} {'WER %':>6s} {'wall s':>7s} {'decodes':>7s}")
+    for label, block, error, took, decodes in rows:
+        print(f"{label:15s} {block:7g} {error:6.2f} {took:7.2f} {decodes:7d}")
+    return 0
+
+
 def word_differences(offline: str, streaming: str) -> str:
     """Where the streaming transcript's words differ from the offline one's: "offline → streaming; …"."""
     a, b = normalise(offline).split(), normalise(streaming).split()
@@ -235,10 +269,15 @@ def main() -> int:
                         help="instead: one dictation of the clips looped to this many minutes; report backlog over time")
     parser.add_argument("--only", choices=("1", "0.25"), default=None,
                         help="run only the dictation with this pause (seconds)")
+    parser.add_argument("--block-seconds", type=float, nargs="+", default=None, metavar="B",
+                        help="instead: feed each dictation in B-second blocks at once (a worker that is "
+                             "behind: no partials above 0.4 s) and report the WER of its finals")
     args = parser.parse_args()
 
     recognizer = SpeechRecognizer.load()
     clips = load_clips()
+    if args.block_seconds:
+        return run_blocks(recognizer, clips, args.block_seconds, args.only)
     if args.long_minutes > 0:
         return run_long(recognizer, clips, args.long_minutes, args.pace)
     rows = []

@@ -70,6 +70,8 @@ DEV_PACKAGES=(
     sway wtype foot
     # A private session bus for the GlobalShortcuts portal tests (tests/unit/test_desktop_portal_shortcuts.py).
     dbus-daemon
+    # Non-English speech for the language-detection tests: espeak-ng speaks Spanish and French.
+    espeak-ng
     # Building the PyInstaller bundle (tests/bundle): objdump, and the shared libpython the
     # bundle's loader needs (Debian's python3 binary does not link it). First match wins:
     # Debian 13 has libpython3.13, Debian 12 libpython3.11.

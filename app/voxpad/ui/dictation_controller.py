@@ -32,6 +32,10 @@ class DictationController(QObject):
     transcribing = Signal()  # Stop pressed, the last words are being decoded
     stopped = Signal()
     failed = Signal(str)
+    # The language being dictated ("en", "de"), once known: the chosen one, "en" for an
+    # English-only model, or what "auto" detected (from the first ~2 s of speech). Emitted
+    # once per dictation, and again if it changes (the user switched models meanwhile).
+    language_detected = Signal(str)
 
     def __init__(self, engines: Engines, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +48,8 @@ class DictationController(QObject):
         self.language: str | None = "en"  # spoken language for multilingual models (settings)
         # Returns the window's JournalSession (called on the worker thread), or None: no journal.
         self.journal_session = None
+        self._dictation = None  # the worker's dictation, asked which language it settled on
+        self._reported_language: str | None = None
 
     @property
     def active(self) -> bool:
@@ -70,6 +76,10 @@ class DictationController(QObject):
         return not self._thread.is_alive()
 
     def _emit_event(self, event: DictationEvent) -> None:
+        language = self._dictation.spoken_language if self._dictation is not None else None
+        if language and language != self._reported_language:
+            self._reported_language = language
+            self.language_detected.emit(language)
         (self.final if event.kind == "final" else self.partial).emit(event.text)
 
     def _should_stop(self) -> bool:
@@ -81,6 +91,8 @@ class DictationController(QObject):
     def _run(self) -> None:
         microphone = Microphone(device=self.input_device)
         failure: str | None = None
+        self._dictation = None
+        self._reported_language = None
         try:
             refresh_if_no_devices()  # the sound server may have come back since the last try
             microphone.start()
@@ -97,6 +109,7 @@ class DictationController(QObject):
             # With a journal, every sample is on disk before it is decoded (crash recovery).
             dictation = (JournalingDictation.make(journal, build, self._emit_event) if journal is not None
                          else build(self._emit_event))
+            self._dictation = dictation  # events only come from feed(), after this
             run_microphone_dictation(microphone, dictation, self._should_stop, on_level=self.level.emit)
         except VoxpadError as exc:
             failure = str(exc)

@@ -36,6 +36,10 @@ class LiveDictationText:
         self._partial = ""
         self._shown_block = None  # the QTextBlock whose layout carries the pre-edit text
         self._inserted: list[QTextCursor] = []  # selections spanning each inserted utterance
+        # The editor's placeholder while a partial hides it: Qt paints the placeholder whenever
+        # the document is empty, and the pre-edit text is not document content, so the first
+        # partial in an empty document was drawn over "Type here, or press Dictate…".
+        self._hidden_placeholder: str | None = None
         self.partial_format = QTextCharFormat()
         self.partial_format.setForeground(QColor("#8a8a8a"))
         self.partial_format.setFontItalic(True)
@@ -134,10 +138,16 @@ class LiveDictationText:
         grey.format = self.partial_format
         layout.setFormats([grey])
         self._shown_block = block
+        if self._hidden_placeholder is None:
+            self._hidden_placeholder = self._editor.placeholderText()
+            self._editor.setPlaceholderText("")
         document.markContentsDirty(block.position(), block.length())
         self._editor.viewport().update()
 
     def _erase(self) -> None:
+        if self._hidden_placeholder is not None:
+            self._editor.setPlaceholderText(self._hidden_placeholder)
+            self._hidden_placeholder = None
         block = self._shown_block
         self._shown_block = None
         if block is None or not block.isValid():

@@ -11,7 +11,7 @@ import logging
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QLocale, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         d.transcribing.connect(lambda: self.set_status("Transcribing the last words…"))
         d.stopped.connect(self._dictation_stopped)
         d.failed.connect(self.show_error)
+        d.language_detected.connect(self._dictation_language)
         r = self.reader
         r.loading.connect(lambda: self.set_status("Loading the voice…"))
         r.sentence_started.connect(self._reading_sentence)
@@ -329,6 +330,12 @@ class MainWindow(QMainWindow):
         if command.scratch_previous:
             self.live_text.scratch_last()
         self.live_text.insert_final(command.text)
+
+    def _dictation_language(self, code: str) -> None:
+        """With "Detect automatically", say which language dictation settled on (it keeps it)."""
+        if self.dictation.language is None:
+            name = QLocale(code).languageToString(QLocale(code).language())
+            self.set_status(f"Listening… the language is {name}. Press Stop or Ctrl+D to finish.")
 
     def _show_partial(self, text: str) -> None:
         if not self.anywhere.started or self.anywhere.voxpad_has_focus():

@@ -210,8 +210,8 @@ class ModelsDialog(QDialog):
             self.language.setEnabled(False)
             return
         self.language.setEnabled(True)
-        # Live dictation decodes fragments too short to tell the language from, so it uses English.
-        self.language.addItem("Detect automatically (transcribed files; live dictation uses English)", _AUTO)
+        # Live dictation settles the language from its first ~2 s of speech (stt/fast_decoder).
+        self.language.addItem("Detect automatically", _AUTO)
         for code in model.languages:
             self.language.addItem(code, code)
         index = self.language.findData(self.settings.language)
