@@ -12,7 +12,6 @@ from voxpad.audio.decode import load_audio_file
 from voxpad.audio.microphone import Microphone, ReplayInputStream
 from voxpad.stt.dictation import (
     DictationEvent,
-    DictationSession,
     StreamingDictation,
     VoiceActivity,
     agreed_prefix,
@@ -194,22 +193,6 @@ def test_run_microphone_dictation_transcribes_and_finishes(recognizer, clips) ->
     )
     assert wer([reference], [finals(events)]) <= 0.1
     assert max(levels) > 0.2 and levels[-1] == 0.0
-
-
-def test_dictation_session_runs_on_its_own_thread(recognizer, clips) -> None:
-    audio, reference = clips["speechbrain_example1"]
-    replay = ReplayInputStream.factory(np.concatenate([audio, silence(0.5)]), pace=10.0)
-    events: list[DictationEvent] = []
-    done: list[object] = []
-    session = DictationSession(Microphone(stream_factory=replay), StreamingDictation(recognizer, events.append),
-                               on_done=done.append)
-    session.start()
-    assert session.running
-    assert replay.stream.exhausted.wait(10)
-    session.stop()
-    assert session.wait(30) is None
-    assert not session.running and done == [None]
-    assert wer([reference], [finals(events)]) < 0.2
 
 
 def test_replay_stream_keeps_real_time_pace(clips) -> None:

@@ -24,7 +24,7 @@ from voxpad.audio.blocks import AudioBlock
 from voxpad.audio.decode import load_audio_file
 from voxpad.audio.microphone import Microphone, default_input_name, list_input_devices
 from voxpad.errors import AudioDeviceError
-from voxpad.stt.dictation import DictationEvent, DictationSession, StreamingDictation, run_microphone_dictation
+from voxpad.stt.dictation import DictationEvent, StreamingDictation, run_microphone_dictation
 from voxpad.stt.recognizer import SpeechRecognizer
 
 SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "speech"
@@ -99,16 +99,25 @@ def test_capture_hears_what_is_played(desktop, recognizer) -> None:
 
 def test_dictation_from_the_real_microphone(desktop, recognizer) -> None:
     events: list[DictationEvent] = []
-    live = threading.Event()
-    session = DictationSession(Microphone(), StreamingDictation(recognizer, events.append),
-                               on_level=lambda level: live.set())
-    session.start()
+    live, stop = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def capture() -> None:  # what the window's DictationController runs on its worker thread
+        try:
+            run_microphone_dictation(Microphone(), StreamingDictation(recognizer, events.append), stop.is_set,
+                                     on_level=lambda level: live.set())
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=capture)
+    worker.start()
     try:
         assert live.wait(5), "no sound arrived from the sound server"
         desktop.play(CLIP)
     finally:
-        session.stop()  # stop right after the last word: finish() must still transcribe it
-    assert session.wait(30) is None
+        stop.set()  # stop right after the last word: finish() must still transcribe it
+        worker.join(30)
+    assert not worker.is_alive() and errors == []
     assert wer([CLIP_TEXT], [" ".join(e.text for e in events if e.kind == "final")]) < 0.2, events
 
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Literal, Union
@@ -47,13 +46,12 @@ import numpy as np
 
 from voxpad.audio.blocks import SAMPLE_RATE
 from voxpad.audio.microphone import Microphone
-from voxpad.errors import VoxpadError
 from voxpad.stt.fast_decoder import ShortContextDecoder
 from voxpad.stt.recognizer import SpeechRecognizer
 from voxpad.stt.vad import VoiceActivity
 
 __all__ = ["DictationEvent", "StreamingDictation", "VoiceActivity", "agreed_prefix",
-           "run_microphone_dictation", "DictationSession"]
+           "run_microphone_dictation"]
 
 log = logging.getLogger(__name__)
 
@@ -523,60 +521,3 @@ def run_microphone_dictation(
     if failure is not None:
         raise failure
 
-
-class DictationSession:
-    """run_microphone_dictation on a background thread: start(), then stop() and wait().
-
-    ``start()`` opens the microphone on the calling thread, so "no microphone" is raised
-    at once; later errors (a device that vanished) are returned by ``wait()`` and passed to
-    ``on_done``. Events arrive on the session's thread through the dictation's ``on_event``.
-    """
-
-    def __init__(
-        self,
-        mic: Microphone,
-        dictation: StreamingDictation,
-        *,
-        on_level: Callable[[float], None] | None = None,
-        on_done: Callable[[VoxpadError | None], None] | None = None,
-    ) -> None:
-        self.mic = mic
-        self.dictation = dictation
-        self._on_level = on_level
-        self._on_done = on_done
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: VoxpadError | None = None
-
-    def start(self) -> None:
-        self.mic.start()
-        self._stop.clear()
-        self.error = None
-        self._thread = threading.Thread(target=self._run, name="voxpad-dictation", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            run_microphone_dictation(self.mic, self.dictation, self._stop.is_set, self._on_level)
-        except VoxpadError as exc:
-            self.error = exc
-        except Exception as exc:  # a bug: log it with its traceback, report a sentence
-            log.exception("Dictation failed")
-            self.error = VoxpadError(f"Dictation stopped because of an internal error ({exc}).")
-        finally:
-            if self._on_done is not None:
-                self._on_done(self.error)
-
-    def stop(self) -> None:
-        """Ask the session to stop; the last words are still transcribed (see wait())."""
-        self._stop.set()
-
-    def wait(self, timeout: float | None = None) -> VoxpadError | None:
-        """Wait for the session to end; its error, if any."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.error
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
