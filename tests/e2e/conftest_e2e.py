@@ -126,3 +126,20 @@ def transcribe_recording(recording: Path) -> str:
     model = WhisperModel(str(bundled_whisper_model()), device="cpu", compute_type="int8")
     segments, _ = model.transcribe(str(recording), beam_size=5, language="en")
     return " ".join(s.text for s in segments)
+
+
+def hear_reading(desktop, app: RunningApp, recording: Path, start_reading) -> str:
+    """Record the speaker while ``start_reading()`` makes ``app`` read aloud; what the model hears.
+
+    Starts only once the recorder is attached (so the first word is recorded), and waits for
+    the speech followed by silence: the reading ended.
+    """
+    recorder = desktop.record(recording)
+    try:
+        wait_until(lambda: recording_streams(app.env) > 0, 10, "the recorder to attach")
+        start_reading()
+        wait_until(lambda: speech_then_silence(recording), 60, "the text to be read aloud", interval=0.5)
+    finally:
+        recorder.terminate()
+        recorder.wait(5)
+    return transcribe_recording(recording)

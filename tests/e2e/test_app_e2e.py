@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest_e2e import (  # noqa: F401  (see conftest)
-    RunningApp, dictate_clip, speech_then_silence, transcribe_recording, wait_until)
+from conftest_e2e import dictate_clip, hear_reading, wait_until
 from speech_metrics import wer
 
 pytestmark = pytest.mark.e2e
@@ -43,17 +41,10 @@ def test_read_aloud_reaches_the_speaker(launch, desktop, tmp_path):
     doc.write_text(text)
     app = launch("--open", str(doc))
     app.wait_for_window("read.txt")
-    recording = tmp_path / "heard.wav"
-    recorder = desktop.record(recording)
-    try:
-        time.sleep(0.5)  # parec must be attached before the first sound
+    def read_from_the_top() -> None:
         app.key("ctrl+Home")
         app.key("ctrl+r")
 
-        wait_until(lambda: speech_then_silence(recording), 60, "the document to be read aloud", interval=0.5)
-    finally:
-        recorder.terminate()
-        recorder.wait(5)
-    heard = transcribe_recording(recording)
+    heard = hear_reading(desktop, app, tmp_path / "heard.wav", read_from_the_top)
     assert wer([text], [heard]) < 0.15, heard
     assert app.process.poll() is None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_e2e import recording_streams, speech_then_silence, transcribe_recording, wait_until
+from conftest_e2e import hear_reading, recording_streams, wait_until
 from speech_metrics import wer
 from xterm_target import xterm  # noqa: F401  (fixture)
 
@@ -222,16 +222,6 @@ def test_read_selection_hotkey_reads_what_another_app_selected(launch, desktop, 
     wait_for_app_ready(app)
     # xclip stands in for any app with highlighted text: it owns PRIMARY, as a selection does.
     subprocess.run(["xclip", "-selection", "primary"], input=text.encode(), env=app.env, check=True)
-    recording = tmp_path / "heard.wav"
-    recorder = desktop.record(recording)
-    try:
-        wait_until(lambda: recording_streams(app.env) > 0, 10, "the recorder to attach")
-        key(app.env, "key", "ctrl+alt+r")
-
-        wait_until(lambda: speech_then_silence(recording), 60, "the selection to be read aloud", interval=0.5)
-    finally:
-        recorder.terminate()
-        recorder.wait(5)
-    heard = transcribe_recording(recording)
+    heard = hear_reading(desktop, app, tmp_path / "heard.wav", lambda: key(app.env, "key", "ctrl+alt+r"))
     assert wer([text], [heard]) < 0.2, heard
     assert app.process.poll() is None
