@@ -174,6 +174,10 @@ def run_soak(minutes: float, *, pulse_env: dict[str, str], dictate_seconds: floa
                 result.reads += 1
             cycle += 1
             result.rss_per_cycle.append(round(rss_mb(), 1))
+            # Progress on stderr, so a long run's log shows the RSS per cycle before the report.
+            print(f"soak: cycle {cycle} ({'measured' if deadline is not None else 'warm-up'}) "
+                  f"RSS {result.rss_per_cycle[-1]:.1f} MB at {time.strftime('%H:%M:%S')}",
+                  file=sys.stderr, flush=True)
             if deadline is None and cycle >= warmup_cycles and (clip_index >= len(clips) or not full_warmup):
                 # Warmed up: models loaded, a cycle done (with full_warmup: every clip decoded once).
                 result.rss_start_mb = rss_mb()

@@ -1,4 +1,4 @@
-"""Keep glibc's malloc from growing the process: per-thread arenas, and big buffers kept in the heap.
+"""Keep native allocators from growing the process: glibc's arenas and heap, onnxruntime's arena.
 
 Dictation (CTranslate2, Silero VAD) and read-aloud (piper/onnxruntime) each run on threads
 that come and go: a dictation thread per session, a reader thread per reading, pool and
@@ -15,6 +15,19 @@ once the threshold has risen they fragment the heap and RSS creeps up: a 1-hour 
 (benchmarks/bench_long_file.py, beam 5) peaked at 514 MB and was still rising; with a fixed
 1 MB threshold big arrays go back to the system when freed and it peaked at 355 MB, for about
 10 % more time. The 30-minute soak's late steps of +6 and +33 MB had the same shape.
+
+The soak's remaining one-off steps (+35 MB at cycle 7, +10 MB near the end of 30 minutes) were
+onnxruntime's CPU memory arena in the piper session (read-aloud): the arena keeps every region
+it ever allocated and grows whenever a run needs a block no free chunk fits, which depends on
+the sentence's length and the voice's random durations. Measured with
+benchmarks/bench_decode_memory.py: one read of a sentence longer than any before left +150 MB
+held; 20 reads of the soak's text grew RSS by ~51 MB (medians of 3 runs, two sets). The MKL
+switches inside CTranslate2 (MKL_DISABLE_FAST_MM, mkl_free_buffers, CT2_USE_MKL=0) changed
+neither the step nor the peak: decoding only sets a high-water mark, reached once its longest
+utterance has been decoded. :class:`ArenaShrinkingSession` releases the arena's free regions
+after every run. Per sentence, 12 short and 12 long reads alternating (2 runs each, load ~1):
+arena kept 89-94 ms per short sentence, 543-567 ms per long one, +442 MB held; shrinking
+117-120 / 682-697 ms, +1.1 MB; arena off entirely 175-179 / 1191-1193 ms, +11-19 MB.
 """
 
 from __future__ import annotations
@@ -67,6 +80,30 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
     if mallopt is None or "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
+class ArenaShrinkingSession:
+    """An onnxruntime InferenceSession whose CPU arena gives back its free regions after each run.
+
+    For sessions whose input sizes vary from run to run (piper: one run per sentence), whose
+    arena would otherwise keep the largest sentence's tensors for good. Wraps the session
+    rather than setting a session option because the shrinking is a *run* option and piper
+    calls ``session.run()`` itself; everything else is passed through to the session.
+    """
+
+    def __init__(self, session) -> None:
+        import onnxruntime
+
+        self.session = session
+        self._run_options = onnxruntime.RunOptions()
+        # "cpu:0": the CPU arena of device 0, the only one a CPU-only session has.
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, output_names, input_feed, run_options=None):
+        return self.session.run(output_names, input_feed, run_options or self._run_options)
+
+    def __getattr__(self, name: str):
+        return getattr(self.session, name)
 
 
 def tune_malloc() -> None:

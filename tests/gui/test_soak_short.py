@@ -45,9 +45,11 @@ def test_soak_loses_no_audio_builds_no_backlog_and_keeps_dictating(soak_result):
 
 
 def test_soak_memory_does_not_run_away(soak_result):
-    # Issue #7's goal is <= 20 MB over 30 minutes. The cause was glibc's per-thread malloc arenas
+    # Issue #7's goal is <= 20 MB over 30 minutes. The causes were glibc's per-thread malloc arenas
     # (dictation and read-aloud threads come and go): +44 MB over 1.5 min (3 cycles) before
-    # voxpad.native_memory capped them, +8 MB after (benchmarks/soak.py, 30 s dictation per cycle).
+    # voxpad.native_memory capped them, +8 MB after (benchmarks/soak.py, 30 s dictation per cycle);
+    # and the voice's onnxruntime arena, which kept each longest sentence's tensors (+29 MB over
+    # 1.5 min with it, +2.4 MB without; ArenaShrinkingSession).
     # The first measured cycle still grows (it decodes clips the one-cycle warm-up did not hear;
     # +45 MB seen inside the full test run, whose process already holds ~900 MB); after it the
     # growth must flatten. The old leak (+16 MB a cycle) fails the steady-state bound in 2 cycles.

@@ -1,4 +1,4 @@
-"""The malloc arena cap behind issue 7's soak (see voxpad.native_memory)."""
+"""Native memory settings behind issue 7's soak (see voxpad.native_memory): glibc and onnxruntime."""
 
 from __future__ import annotations
 
@@ -68,3 +68,32 @@ def test_importing_voxpad_keeps_big_buffers_out_of_the_heap_after_one_is_freed(m
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(import_voxpad)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads RSS from /proc")
+@pytest.mark.parametrize("shrinking", [True, False])
+def test_the_voice_gives_a_long_sentences_memory_back(shrinking):
+    # Issue 7's remaining soak steps: onnxruntime's CPU arena keeps every region it grew for a
+    # run, and piper's tensors grow with the sentence. A sentence longer than any before it left
+    # ~150 MB held with the arena kept (the control: the bare session) and ~1 MB with the app's
+    # ArenaShrinkingSession.
+    probe = (
+        "from voxpad.native_memory import ArenaShrinkingSession\n"
+        "from voxpad.tts.voice import Voice\n"
+        "def rss():\n"
+        "    return next(int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith('VmRSS:'))\n"
+        "voice = Voice.load()\n"
+        "assert isinstance(voice._piper.session, ArenaShrinkingSession)\n"
+        + ("" if shrinking else "voice._piper.session = voice._piper.session.session  # the control: bare\n")
+        + "voice.synthesize_words('Ready.')\n"
+        "before = rss()\n"
+        "voice.synthesize_words('This one sentence is a good deal longer than the word before it, so every '\n"
+        "                       'tensor the voice needs for it is larger than any it has needed so far.')\n"
+        "print(rss() - before)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    held = float(out)
+    if shrinking:
+        assert held < 10.0
+    else:
+        assert held > 40.0  # the control: without the fix the memory stays with the session

@@ -18,6 +18,7 @@ import numpy as np
 
 from voxpad.errors import AudioFileError, ModelError
 from voxpad.models.defaults import resolve_voice
+from voxpad.native_memory import ArenaShrinkingSession
 from voxpad.tts.sentences import split_sentences
 from voxpad.tts.word_timing import TimedWord, time_words
 
@@ -176,6 +177,9 @@ def _load_piper(model: Path, config: Path):
         config_dict = json.load(file)
     session = onnxruntime.InferenceSession(
         _aligned_model(model), sess_options=_session_options(), providers=["CPUExecutionProvider"])
+    # Without this the arena keeps the longest sentence's tensors for good (+150 MB after one
+    # long sentence, the 30-minute soak's +35 MB steps): see voxpad.native_memory.
+    session = ArenaShrinkingSession(session)
     language = (config_dict.get("language") or {}).get("code")
     return PiperVoice(config=PiperConfig.from_dict(config_dict), session=session), language
 
