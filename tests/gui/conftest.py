@@ -6,6 +6,7 @@ import pytest
 
 from voxpad.config import Settings
 from voxpad.engines import Engines
+from window_helpers import open_window
 
 
 @pytest.fixture(scope="session")
@@ -18,14 +19,5 @@ def engines() -> Engines:
 
 @pytest.fixture
 def window(qtbot, engines):
-    from voxpad.ui.main_window import MainWindow, SaveChoice
-
-    win = MainWindow(Settings(), engines)
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: SaveChoice.DISCARD  # no modal dialogs in tests unless a test says so
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.dictation.stop()
-    win.dictation.wait(30)
-    win.reader.shutdown()
+    with open_window(qtbot, Settings(), engines) as win:
+        yield win

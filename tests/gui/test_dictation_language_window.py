@@ -11,25 +11,17 @@ import pytest
 from speech_metrics import wer
 from voxpad.config import Settings
 from voxpad.engines import Engines
+from window_helpers import open_window
 
 SPANISH = "Buenos días, hoy quiero escribir una carta a mi hermana porque pronto es su cumpleaños."
 
 
 @pytest.fixture
 def spanish_window(qtbot, multilingual_model_dir):
-    from voxpad.ui.main_window import MainWindow, SaveChoice
-
     engines = Engines(str(multilingual_model_dir))
     engines.recognizer()  # loaded up front, as the window's own warm-up would
-    win = MainWindow(Settings(language="auto", speech_model=str(multilingual_model_dir)), engines)
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: SaveChoice.DISCARD
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.dictation.stop()
-    win.dictation.wait(30)
-    win.reader.shutdown()
+    with open_window(qtbot, Settings(language="auto", speech_model=str(multilingual_model_dir)), engines) as win:
+        yield win
 
 
 def test_auto_language_dictation_says_which_language_and_writes_it(spanish_window, qtbot, desktop, espeak_speech):
