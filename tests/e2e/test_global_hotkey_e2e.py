@@ -91,8 +91,12 @@ def test_push_to_talk_types_while_the_key_is_held(launch, desktop, xterm, tmp_pa
                         lambda: key(app.env, "keyup", "p", "alt", "ctrl"))
     before_release = recording_streams(app.env)
     wait_until(lambda: recording_streams(app.env) < before_release, 15, "the microphone to close on release")
-    shown = wait_until(lambda: term.shown_text() if wer([reference], [term.shown_text()]) < 0.35 else None,
-                       20, "the dictated words in the xterm")
+    try:
+        shown = wait_until(lambda: term.shown_text() if wer([reference], [term.shown_text()]) < 0.35 else None,
+                           20, "the dictated words in the xterm")
+    except AssertionError as exc:  # say what did arrive, and what the app did, not only "timed out"
+        raise AssertionError(f"{exc}; the xterm shows {term.shown_text()!r}; the app's log ends:\n"
+                             f"{app.read_log()}") from None
     assert term.has_focus()
     assert app.process.poll() is None, shown
 
