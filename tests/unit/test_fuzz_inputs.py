@@ -21,6 +21,7 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from speech_metrics import wer
 from voxpad import recovery
 from voxpad.audio import journal
 from voxpad.audio.decode import load_audio_file
@@ -75,16 +76,21 @@ def test_truncated_files_decode_what_is_there_or_give_one_sentence(tmp_path_fact
         assert len(samples) <= 11.1 * 16000 and np.isfinite(samples).all()
 
 
+JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+
+
 @pytest.mark.parametrize(("bits", "rate", "channels"), [
     (8, 8000, 1), (16, 11025, 2), (24, 22050, 1), (32, 44100, 2), (16, 48000, 6), (24, 96000, 8), (32, 96000, 1),
 ])
 def test_odd_formats_transcribe_correctly(tmp_path, jfk_wav, bits, rate, channels):
     path = tmp_path / f"odd-{bits}-{rate}-{channels}.wav"
-    subprocess.run(["sox", str(jfk_wav), "-b", str(bits), "-r", str(rate), "-c", str(channels), str(path)],
+    # -R: sox dithers when it cuts bits, with a random seed unless told to repeat; 8 bits at
+    # 8 kHz is borderline for tiny.en, and one CI run's dither made "Americans" "America".
+    subprocess.run(["sox", "-R", str(jfk_wav), "-b", str(bits), "-r", str(rate), "-c", str(channels), str(path)],
                    check=True)
     result = _voxpad("transcribe", str(path))
     assert result.returncode == 0, result.stderr
-    assert "country" in result.stdout.lower() and "americans" in result.stdout.lower()
+    assert wer([JFK_TEXT], [result.stdout]) < 0.2, result.stdout
 
 
 def test_wrong_extension_is_still_transcribed(tmp_path, jfk_wav):
