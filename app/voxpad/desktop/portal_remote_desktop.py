@@ -21,15 +21,14 @@ import logging
 import queue
 import secrets
 import threading
-import time
 
 from jeepney import (DBusAddress, DBusErrorResponse, HeaderFields, MatchRule, Message, MessageFlag,
                      MessageGenerator, Properties, message_bus, new_method_call)
 from jeepney.io.common import RouterClosed
 from jeepney.io.threading import DBusRouter, Proxy, ReceiveStopped, open_dbus_connection
 
-from voxpad.desktop.portal_shortcuts import (PORTAL, PORTAL_PATH, REQUEST, SESSION, PortalUnavailable,
-                                             sender_part, session_bus_address)
+from voxpad.desktop.portal_shortcuts import (PORTAL, PORTAL_PATH, SESSION, PortalUnavailable, portal_request,
+                                             session_bus_address)
 from voxpad.desktop.typing import TypingError, on_wayland
 from voxpad.desktop.xtest_typer import keysym_for
 
@@ -228,26 +227,11 @@ class PortalTyper:
 
     def _request(self, router: DBusRouter, method, *args, timeout: float, what: str) -> dict:
         """Call a portal method that answers through a Request's Response signal; its results."""
-        token = "voxpad_" + secrets.token_hex(6)
-        path = f"{PORTAL_PATH}/request/{sender_part(router.unique_name)}/{token}"
-        Proxy(message_bus, router, timeout=_CALL_TIMEOUT).AddMatch(
-            MatchRule(type="signal", sender=PORTAL, interface=REQUEST, member="Response", path=path))
-        *leading, options = args
-        options = {**options, "handle_token": ("s", token)}
-        # Listening before the call, so a Response sent at once is not missed.
-        with router.filter(MatchRule(type="signal", interface=REQUEST, member="Response"),
-                           queue=queue.Queue()) as answers:
-            (handle,) = method(*leading, options)
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    msg = answers.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    raise TypingError(f"The desktop did not answer Voxpad's request to type ({what}) "
-                                      f"within {timeout:g} s.") from None
-                if msg.header.fields.get(HeaderFields.path) in (path, handle) and len(msg.body) == 2:
-                    break
-        response, results = msg.body
+        answer = portal_request(router, method, *args, timeout=timeout)
+        if answer is None:
+            raise TypingError(f"The desktop did not answer Voxpad's request to type ({what}) "
+                              f"within {timeout:g} s.")
+        response, results = answer
         if response == 1:
             self._refused = ("Typing into other apps was not allowed in the desktop's dialog "
                              "(restart Voxpad to be asked again).")

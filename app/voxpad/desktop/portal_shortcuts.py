@@ -60,6 +60,47 @@ _BUS_ERRORS = (DBusErrorResponse, RouterClosed, ReceiveStopped, OSError)
 _CONNECT_ERRORS = (*_BUS_ERRORS, ValueError, RuntimeError)
 
 
+def portal_request(router: DBusRouter, method: Callable, *args, timeout: float,
+                   waiting: list | None = None, stopped: Callable[[], bool] = lambda: False):
+    """Call a portal method that answers through a Request's Response signal.
+
+    ``args`` end with the method's options dictionary (a handle token is added). Returns
+    (response code, results), or None if no answer came within ``timeout`` seconds. The
+    answer queue is put in ``waiting`` meanwhile, so whoever stops the connection can wake
+    it with a None, which (like ``stopped()`` before the call) raises RouterClosed.
+    """
+    token = "voxpad_" + secrets.token_hex(6)
+    path = f"{PORTAL_PATH}/request/{sender_part(router.unique_name)}/{token}"
+    Proxy(message_bus, router, timeout=_CALL_TIMEOUT).AddMatch(
+        MatchRule(type="signal", sender=PORTAL, interface=REQUEST, member="Response", path=path))
+    *leading, options = args
+    options = {**options, "handle_token": ("s", token)}
+    # Every Response on this connection, caught before the call so none is missed; the one
+    # for this request is picked by its path (very old portals chose the path themselves).
+    with router.filter(MatchRule(type="signal", interface=REQUEST, member="Response"),
+                       queue=queue.Queue()) as answers:
+        if waiting is not None:
+            waiting.append(answers)
+        try:
+            if stopped():
+                raise RouterClosed("stopped")
+            (handle,) = method(*leading, options)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    msg = answers.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    return None
+                if msg is None:
+                    raise RouterClosed("stopped")
+                if msg.header.fields.get(HeaderFields.path) in (path, handle) and len(msg.body) == 2:
+                    response, results = msg.body
+                    return response, results
+        finally:
+            if waiting is not None:
+                waiting.remove(answers)
+
+
 class PortalUnavailable(HotkeyError):
     """No desktop portal with GlobalShortcuts answers on the session bus."""
 
@@ -252,36 +293,12 @@ class PortalShortcuts:
 
     def _request(self, router: DBusRouter, method: Callable, *args, timeout: float) -> dict:
         """Call a portal method that answers through a Request's Response signal; its results."""
-        token = "voxpad_" + secrets.token_hex(6)
-        path = f"{PORTAL_PATH}/request/{sender_part(router.unique_name)}/{token}"
-        Proxy(message_bus, router, timeout=_CALL_TIMEOUT).AddMatch(
-            MatchRule(type="signal", sender=PORTAL, interface=REQUEST, member="Response", path=path))
-        # The options dictionary is always the last argument.
-        *leading, options = args
-        options = {**options, "handle_token": ("s", token)}
-        # Every Response on this connection, caught before the call so none is missed; the one
-        # for this request is picked by its path (very old portals chose the path themselves).
-        with router.filter(MatchRule(type="signal", interface=REQUEST, member="Response"),
-                           queue=queue.Queue()) as answers:
-            self._waiting.append(answers)
-            try:
-                if self._stopped.is_set():
-                    raise RouterClosed("stopped")
-                (handle,) = method(*leading, options)
-                deadline = time.monotonic() + timeout
-                while True:
-                    try:
-                        msg = answers.get(timeout=max(0.0, deadline - time.monotonic()))
-                    except queue.Empty:
-                        raise HotkeyError(f"The desktop did not answer the shortcut request "
-                                          f"({method.__name__}) within {timeout:g} s.") from None
-                    if msg is None:
-                        raise RouterClosed("stopped")
-                    if msg.header.fields.get(HeaderFields.path) in (path, handle) and len(msg.body) == 2:
-                        break
-            finally:
-                self._waiting.remove(answers)
-        response, results = msg.body
+        answer = portal_request(router, method, *args, timeout=timeout, waiting=self._waiting,
+                                stopped=self._stopped.is_set)
+        if answer is None:
+            raise HotkeyError(f"The desktop did not answer the shortcut request "
+                              f"({method.__name__}) within {timeout:g} s.")
+        response, results = answer
         if response == 1:
             raise HotkeyError("Binding Voxpad's global shortcuts was cancelled in the desktop's dialog.")
         if response != 0:
