@@ -137,6 +137,9 @@ def hear_reading(desktop, app: RunningApp, recording: Path, start_reading) -> st
     recorder = desktop.record(recording)
     try:
         wait_until(lambda: recording_streams(app.env) > 0, 10, "the recorder to attach")
+        # An attached stream is not yet a recording one: without this settle time (which
+        # test_app_e2e always had) a CI run lost the first word, "The".
+        time.sleep(0.5)
         start_reading()
         wait_until(lambda: speech_then_silence(recording), 60, "the text to be read aloud", interval=0.5)
     finally:
