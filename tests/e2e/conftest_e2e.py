@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from audio_helpers import start_recording
 from polling import wait_until  # noqa: F401  (re-exported for the tests that import it from here)
 
 
@@ -134,12 +135,11 @@ def hear_reading(desktop, app: RunningApp, recording: Path, start_reading) -> st
     Starts only once the recorder is attached (so the first word is recorded), and waits for
     the speech followed by silence: the reading ended.
     """
-    recorder = desktop.record(recording)
+    # Not until sound reaches the file: an idle null sink first feeds a new recorder up to
+    # ~2 s after it attaches. Counting attached streams and sleeping 0.5 s let CI runs record
+    # from the middle of the first word ("The" lost).
+    recorder = start_recording(desktop, recording)
     try:
-        wait_until(lambda: recording_streams(app.env) > 0, 10, "the recorder to attach")
-        # An attached stream is not yet a recording one: without this settle time (which
-        # test_app_e2e always had) a CI run lost the first word, "The".
-        time.sleep(0.5)
         start_reading()
         wait_until(lambda: speech_then_silence(recording), 60, "the text to be read aloud", interval=0.5)
     finally:

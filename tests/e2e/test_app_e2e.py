@@ -7,6 +7,7 @@ import time
 import pytest
 
 from conftest_e2e import dictate_clip, hear_reading, wait_until
+from number_words import spoken_wer
 from speech_metrics import wer
 
 pytestmark = pytest.mark.e2e
@@ -46,5 +47,5 @@ def test_read_aloud_reaches_the_speaker(launch, desktop, tmp_path):
         app.key("ctrl+r")
 
     heard = hear_reading(desktop, app, tmp_path / "heard.wav", read_from_the_top)
-    assert wer([text], [heard]) < 0.15, heard
+    assert spoken_wer([text], [heard]) < 0.15, heard
     assert app.process.poll() is None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest_e2e import hear_reading, recording_streams, wait_until
+from number_words import spoken_wer
 from speech_metrics import wer
 from xterm_target import xterm  # noqa: F401  (fixture)
 
@@ -227,5 +228,5 @@ def test_read_selection_hotkey_reads_what_another_app_selected(launch, desktop, 
     # xclip stands in for any app with highlighted text: it owns PRIMARY, as a selection does.
     subprocess.run(["xclip", "-selection", "primary"], input=text.encode(), env=app.env, check=True)
     heard = hear_reading(desktop, app, tmp_path / "heard.wav", lambda: key(app.env, "key", "ctrl+alt+r"))
-    assert wer([text], [heard]) < 0.2, heard
+    assert spoken_wer([text], [heard]) < 0.2, heard
     assert app.process.poll() is None

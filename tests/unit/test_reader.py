@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a fixture)
+from audio_helpers import awake_sink, start_recording  # noqa: F401  (awake_sink is a fixture)
 from speech_metrics import wer
 
 from voxpad.audio.speaker import Speaker
@@ -20,12 +20,6 @@ from voxpad.tts.sentences import SentenceSpan
 DOCUMENT = ("Title line\n\nThe train leaves at nine. Please bring your ticket! "
             "Is the station far from here?")
 SPOKEN = ["The train leaves at nine.", "Please bring your ticket!", "Is the station far from here?"]
-
-
-def record(desktop, path: Path):
-    process = desktop.record(path)
-    wait_until(lambda: path.exists() and path.stat().st_size > 44, 10, "the recording to start")
-    return process
 
 
 def stop_recording(process, path: Path) -> np.ndarray:
@@ -57,7 +51,7 @@ def test_reads_sentences_in_order_highlighting_each_in_the_document(awake_sink, 
     prefix = "Some earlier text. "
     document = prefix + DOCUMENT
     events = Events()
-    recording = record(awake_sink, tmp_path / "heard.wav")
+    recording = start_recording(awake_sink, tmp_path / "heard.wav")
     with Speaker() as speaker:
         reader = events.reader(voice, speaker)
         reader.read(DOCUMENT, base_offset=len(prefix))
@@ -77,7 +71,7 @@ def test_reads_sentences_in_order_highlighting_each_in_the_document(awake_sink, 
 def test_stop_mid_read_silences_quickly_and_ends_callbacks(awake_sink, voice, tmp_path):
     events = Events()
     long_text = " ".join(f"This is sentence number {n} of a long document." for n in range(1, 41))
-    recording = record(awake_sink, tmp_path / "heard.wav")
+    recording = start_recording(awake_sink, tmp_path / "heard.wav")
     with Speaker() as speaker:
         reader = events.reader(voice, speaker)
         reader.read(long_text)

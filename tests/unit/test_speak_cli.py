@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a fixture)
+from audio_helpers import awake_sink, start_recording, wait_until  # noqa: F401  (awake_sink is a fixture)
 from speech_metrics import wer
 
 from voxpad.commands import speak
@@ -85,8 +85,7 @@ def test_bad_input_is_one_sentence_and_exit_1(tmp_path, argv, stdin, message):
 
 def test_play_speaks_the_text_through_the_default_device(awake_sink, whisper, tmp_path):
     recording_path = tmp_path / "heard.wav"
-    recorder = awake_sink.record(recording_path)
-    wait_until(lambda: recording_path.exists() and recording_path.stat().st_size > 44, 10, "the recording")
+    recorder = start_recording(awake_sink, recording_path)
     try:
         code, err = run("The red bus stops here.", "--play")
     finally:
@@ -98,8 +97,7 @@ def test_play_speaks_the_text_through_the_default_device(awake_sink, whisper, tm
 
 def test_streaming_stdin_speaks_each_line_as_it_arrives(awake_sink, whisper, tmp_path):
     recording_path = tmp_path / "heard.wav"
-    recorder = awake_sink.record(recording_path)
-    wait_until(lambda: recording_path.exists() and recording_path.stat().st_size > 44, 10, "the recording")
+    recorder = start_recording(awake_sink, recording_path)
     process = subprocess.Popen(
         [sys.executable, "-c", RUNNER, "speak", "--play", "-"],
         stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **awake_sink.env})

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from audio_helpers import awake_sink, wait_until  # noqa: F401  (awake_sink is a fixture)
+from audio_helpers import awake_sink, start_recording  # noqa: F401  (awake_sink is a fixture)
 
 from voxpad.audio import speaker as speaker_module
 from voxpad.audio.speaker import Speaker, list_output_devices
@@ -28,8 +28,7 @@ class Recording:
 
     def __init__(self, desktop, path: Path) -> None:
         self.path = path
-        self.process = desktop.record(path)
-        wait_until(lambda: path.exists() and path.stat().st_size > 44, 10, "the recording to start")
+        self.process = start_recording(desktop, path)
 
     def stop(self) -> np.ndarray:
         self.process.terminate()
