@@ -3,15 +3,17 @@
 Why a fake: the real portal needs GNOME's or KDE's backend, which needs their compositor and
 a logged-in session; none of that runs headless here. This stand-in takes the portal's bus
 name and speaks the documented interface (CreateSession, SelectDevices, Start with the
-Request Response signal, NotifyKeyboardKeysym, Session.Close and Session.Closed). Like the
-real backends it refuses keys for a session that has not been started, and it checks the
-signature of every call; the dbus-daemon in between checks that every message is well formed.
-It records the keysyms it receives, in order, as (keysym, pressed).
+Request Response signal, NotifyKeyboardKeysym, Session.Close and Session.Closed, version 2's
+persist_mode and restore_token). Like the real backends it refuses keys for a session that has
+not been started, takes each restore token once, and checks the signature of every call; the
+dbus-daemon in between checks that every message is well formed. It records the keysyms it
+receives, in order, as (keysym, pressed), and how often the user would have seen its dialog.
 """
 
 from __future__ import annotations
 
 import queue
+import secrets
 import threading
 
 from jeepney import (DBusAddress, DBusNameFlags, HeaderFields, MatchRule, Message, MessageFlag, message_bus,
@@ -35,6 +37,8 @@ class FakeRemoteDesktopPortal:
         self.calls: list[str] = []  # member names of the portal calls, in order
         self.sessions: dict[str, dict] = {}  # handle -> {"owner", "devices", "started"}
         self.closed: list[str] = []
+        self.dialogs = 0  # Starts that would have asked the user (no valid restore token)
+        self.tokens: set[str] = set()  # restore tokens handed out and not yet used
         self.errors: list[str] = []
         self.conn = open_dbus_connection(address)
         self.router = DBusRouter(self.conn)
@@ -88,15 +92,28 @@ class FakeRemoteDesktopPortal:
         elif interface == REMOTE_DESKTOP and member == "SelectDevices":
             assert signature == "oa{sv}", signature
             session, options = msg.body
-            self._session(session, owner)["devices"] = options.get("types", ("u", self.device_types))[1]
+            state = self._session(session, owner)
+            state["devices"] = options.get("types", ("u", self.device_types))[1]
+            state["persist_mode"] = options.get("persist_mode", ("u", 0))[1]
+            state["restore_token"] = options.get("restore_token", ("s", ""))[1]
             self.respond(msg, sender, options, 0, {})
         elif interface == REMOTE_DESKTOP and member == "Start":
             assert signature == "osa{sv}", signature
             session, _parent, options = msg.body
             state = self._session(session, owner)
-            state["started"] = self.start_response == 0
-            results = {"devices": ("u", state["devices"] & self.device_types)} if self.start_response == 0 else {}
-            self.respond(msg, sender, options, self.start_response, results)
+            restored = state["restore_token"] in self.tokens
+            self.tokens.discard(state["restore_token"])  # a token is good for one Start
+            response = 0 if restored else self.start_response
+            self.dialogs += not restored
+            state["started"] = response == 0
+            results = {}
+            if response == 0:
+                results["devices"] = ("u", state["devices"] & self.device_types)
+                if state["persist_mode"]:
+                    token = secrets.token_hex(8)
+                    self.tokens.add(token)
+                    results |= {"persist_mode": ("u", state["persist_mode"]), "restore_token": ("s", token)}
+            self.respond(msg, sender, options, response, results)
         elif interface == REMOTE_DESKTOP and member == "NotifyKeyboardKeysym":
             assert signature == "oa{sv}iu", signature
             session, _options, keysym, state = msg.body

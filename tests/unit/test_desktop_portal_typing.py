@@ -13,7 +13,7 @@ import pytest
 from fake_remote_desktop_portal import FakeRemoteDesktopPortal
 from private_dbus import private_session_bus
 from voxpad.desktop import typing as desktop_typing
-from voxpad.desktop.portal_remote_desktop import PortalTyper
+from voxpad.desktop.portal_remote_desktop import TOKEN_FILE_NAME, PortalTyper
 from voxpad.desktop.typing import TypingError, choose_typer
 
 
@@ -32,6 +32,7 @@ def gnome_like(bus, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus)
     monkeypatch.setattr(desktop_typing, "_SHARED", {})  # no typer state from other tests
+    monkeypatch.setenv("VOXPAD_DATA_DIR", str(tmp_path / "data"))  # no kept permission from other tests
     yield bus
     desktop_typing.close_typers()  # ends the portal sessions while the bus is still there
 
@@ -108,6 +109,45 @@ def test_a_session_the_desktop_ended_is_started_again(portal, qtbot, announced):
     assert (0xFF0D, True) in fake.keys  # a new line is the Return key
     assert fake.calls.count("Start") == 2
     typer.close()
+
+
+def test_the_users_allow_is_kept_so_the_next_run_does_not_ask_again(portal, tmp_path):
+    fake = portal()
+    first_run = PortalTyper()
+    first_run.send("one ")
+    first_run.close()
+    token_file = tmp_path / "data" / TOKEN_FILE_NAME
+    first_token = token_file.read_text()
+    assert token_file.stat().st_mode & 0o777 == 0o600  # it grants control of the keyboard
+
+    second_run = PortalTyper()  # as after a restart: a new connection and session
+    second_run.send("two")
+    second_run.close()
+    assert fake.typed() == "one two"
+    assert fake.calls.count("Start") == 2 and fake.dialogs == 1, "the user was asked again"
+    assert token_file.read_text() not in ("", first_token)  # each token is good for one start
+
+
+def test_a_kept_allow_the_desktop_no_longer_honours_asks_again(portal, tmp_path):
+    fake = portal()
+    token_file = tmp_path / "data" / TOKEN_FILE_NAME
+    token_file.parent.mkdir(mode=0o700, parents=True)
+    token_file.write_text("revoked-in-the-desktop-settings")
+    typer = PortalTyper()
+    typer.send("typed")
+    typer.close()
+    assert fake.typed() == "typed" and fake.dialogs == 1
+    assert token_file.read_text() in fake.tokens  # the new allow is kept in its place
+
+
+def test_a_refusal_is_not_kept_and_drops_the_old_allow(portal, tmp_path):
+    fake = portal(start_response=1)
+    token_file = tmp_path / "data" / TOKEN_FILE_NAME
+    token_file.parent.mkdir(mode=0o700, parents=True)
+    token_file.write_text("stale")
+    with pytest.raises(TypingError, match="not allowed"):
+        PortalTyper().send("x")
+    assert not token_file.exists() and fake.keys == []
 
 
 def test_without_a_portal_keyboard_the_method_is_not_offered(portal):

@@ -4,8 +4,13 @@ XDG desktop portal's RemoteDesktop interface (org.freedesktop.portal.RemoteDeskt
 The portal flow: CreateSession, SelectDevices (keyboard), Start (the desktop may ask the user
 whether Voxpad may control the keyboard), then NotifyKeyboardKeysym for every key press and
 release. The session belongs to this D-Bus connection, so the connection stays open and the
-session is reused for every utterance: the user is asked at most once per run of Voxpad.
-A refusal is remembered for the run, so one "Deny" does not bring a dialog per utterance.
+session is reused for every utterance. A refusal is remembered for the run, so one "Deny"
+does not bring a dialog per utterance.
+
+Where the portal has version 2 of the interface, Voxpad asks for a permission that persists
+until the user revokes it, and keeps the restore token the desktop returns (a private file in
+the data folder), so the user is asked once, not at every start of Voxpad. A token is good for
+one Start only; each Start returns the next one.
 
 The desktop turns each keysym into a key of the user's current layout; a keysym the layout
 lacks is dropped without an error (mutter logs "No keycode found"). So only ASCII is typed
@@ -21,6 +26,7 @@ import logging
 import queue
 import secrets
 import threading
+from pathlib import Path
 
 from jeepney import (DBusAddress, DBusErrorResponse, HeaderFields, MatchRule, Message, MessageFlag,
                      MessageGenerator, Properties, message_bus, new_method_call)
@@ -30,12 +36,14 @@ from jeepney.io.threading import DBusRouter, Proxy, ReceiveStopped, open_dbus_co
 from voxpad.desktop.portal_shortcuts import (PORTAL, PORTAL_PATH, SESSION, PortalUnavailable, portal_request,
                                              session_bus_address)
 from voxpad.desktop.typing import TypingError, on_wayland
-from voxpad.desktop.xtest_typer import keysym_for
+from voxpad.desktop.xtest_typer import keysyms_for
 
 log = logging.getLogger(__name__)
 
 REMOTE_DESKTOP = "org.freedesktop.portal.RemoteDesktop"
 KEYBOARD = 1  # device type bit in AvailableDeviceTypes, SelectDevices and Start's "devices"
+PERSIST_UNTIL_REVOKED = 2  # SelectDevices' persist_mode (RemoteDesktop version 2 and later)
+TOKEN_FILE_NAME = "portal-keyboard-token"
 _PRESSED, _RELEASED = 1, 0
 _CALL_TIMEOUT = 10.0  # seconds for a plain portal method
 _START_TIMEOUT = 120.0  # Start can wait for the user to answer the desktop's dialog
@@ -81,8 +89,9 @@ class PortalTyper:
 
     name = "portal"
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, token_file: Path | None = None) -> None:
         self.address = address  # None: the session bus of the environment, looked up when needed
+        self.token_file = token_file  # None: TOKEN_FILE_NAME in the data folder
         self._lock = threading.Lock()
         self._available: dict[str, bool] = {}  # bus address -> does its portal offer a keyboard
         self._router: DBusRouter | None = None
@@ -110,12 +119,7 @@ class PortalTyper:
         return char in "\n\t" or (char.isascii() and char.isprintable())
 
     def send(self, text: str) -> None:
-        keysyms = []
-        for char in text:
-            keysym = keysym_for(char)
-            if keysym is None:
-                raise TypingError(f"“{char}” has no key to type it with.")
-            keysyms.append(keysym)
+        keysyms = keysyms_for(text)
         with self._lock:
             try:
                 try:
@@ -214,9 +218,22 @@ class PortalTyper:
                                     {"session_handle_token": ("s", "voxpad_" + secrets.token_hex(6))},
                                     timeout=_CALL_TIMEOUT, what="CreateSession")
             session = str(results["session_handle"][1])
-            self._request(router, portal.SelectDevices, session, {"types": ("u", KEYBOARD)},
-                          timeout=_CALL_TIMEOUT, what="SelectDevices")
-            results = self._request(router, portal.Start, session, "", {}, timeout=_START_TIMEOUT, what="Start")
+            persists = self._portal_version(router) >= 2
+            selection = {"types": ("u", KEYBOARD)}
+            if persists:
+                selection["persist_mode"] = ("u", PERSIST_UNTIL_REVOKED)
+                if token := self._saved_token():
+                    selection["restore_token"] = ("s", token)
+            self._request(router, portal.SelectDevices, session, selection, timeout=_CALL_TIMEOUT,
+                          what="SelectDevices")
+            results = {}
+            try:
+                results = self._request(router, portal.Start, session, "", {}, timeout=_START_TIMEOUT, what="Start")
+            finally:
+                if persists:
+                    # A presented token is used up, whatever the answer; an allowing answer
+                    # carries the next one. A refusal leaves none: the next start asks again.
+                    self._save_token(str(results["restore_token"][1]) if "restore_token" in results else None)
         except _BUS_ERRORS as exc:
             raise TypingError(f"The desktop portal could not start a remote keyboard ({_describe(exc)}).") from exc
         devices = int(results.get("devices", ("u", 0))[1])
@@ -224,6 +241,41 @@ class PortalTyper:
             self._refused = "The desktop did not give Voxpad a keyboard to type with (restart Voxpad to ask again)."
             raise TypingError(self._refused)
         return session
+
+    def _portal_version(self, router: DBusRouter) -> int:
+        try:
+            ((_signature, version),) = Proxy(Properties(RemoteDesktopPortal()), router,
+                                             timeout=_CALL_TIMEOUT).get("version")
+            return int(version)
+        except _BUS_ERRORS as exc:
+            log.info("The RemoteDesktop portal did not say its version (%s); taking version 1.", _describe(exc))
+            return 1
+
+    # -- the restore token: the user's "allow" kept across runs ---------------------------------------
+    def _token_path(self) -> Path:
+        if self.token_file is not None:
+            return self.token_file
+        from voxpad.paths import data_dir
+
+        return data_dir() / TOKEN_FILE_NAME
+
+    def _saved_token(self) -> str | None:
+        try:
+            return self._token_path().read_text(encoding="utf-8").strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None  # none yet, or unreadable: the desktop asks the user again
+
+    def _save_token(self, token: str | None) -> None:
+        from voxpad.audio.journal import write_private_atomically
+
+        path = self._token_path()
+        try:
+            if token:
+                write_private_atomically(path, token.encode("utf-8"))
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as exc:  # typing goes on; the desktop will ask again at the next start
+            log.warning("The desktop's permission to type could not be kept for next time (%s).", exc)
 
     def _request(self, router: DBusRouter, method, *args, timeout: float, what: str) -> dict:
         """Call a portal method that answers through a Request's Response signal; its results."""

@@ -44,6 +44,19 @@ def keysym_for(char: str) -> int | None:
     return 0x1000000 | code
 
 
+def keysyms_for(text: str) -> list[int]:
+    """The keysyms that type ``text``, or TypingError naming the first character that has none."""
+    from voxpad.desktop.typing import TypingError
+
+    keysyms = []
+    for char in text:
+        keysym = keysym_for(char)
+        if keysym is None:
+            raise TypingError(f"“{char}” has no key to type it with.")
+        keysyms.append(keysym)
+    return keysyms
+
+
 class XTestTyper:
     """Types text into the focused window with XTest key events."""
 
@@ -72,12 +85,7 @@ class XTestTyper:
 
         from voxpad.desktop.typing import TypingError
 
-        keysyms = []
-        for char in text:
-            keysym = keysym_for(char)
-            if keysym is None:
-                raise TypingError(f"“{char}” cannot be typed with synthetic keys.")
-            keysyms.append(keysym)
+        keysyms = keysyms_for(text)
         with self._lock:
             try:
                 d = xdisplay.Display()
