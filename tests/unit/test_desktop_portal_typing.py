@@ -87,6 +87,28 @@ def test_dictated_text_reaches_the_portal_as_keysyms_in_order(portal, qtbot, met
     assert fake.calls.count("Start") == 1 and fake.calls.count("CreateSession") == 1
 
 
+def test_utterances_held_back_during_push_to_talk_are_typed_in_order_on_release(portal, qtbot):
+    from voxpad.ui.focused_app_typing import FocusedAppTyping
+
+    fake = portal()
+    typing = FocusedAppTyping()
+    typing.method = "portal"
+    typed: list[str] = []
+    typing.inserted.connect(typed.append)
+    try:
+        typing.hold()  # the push-to-talk key went down
+        typing.insert("First words.")
+        typing.insert("Second words.")
+        qtbot.wait(500)
+        assert typed == [] and fake.keys == []  # nothing typed while the key is held
+        typing.release()
+        typing.insert("After the key.")  # the final decoded after release comes last
+        qtbot.waitUntil(lambda: len(typed) == 3, timeout=10000)
+    finally:
+        typing.shutdown()
+    assert fake.typed() == "First words. Second words. After the key."
+
+
 def test_refusing_in_the_desktops_dialog_keeps_the_text_and_asks_only_once(portal, qtbot):
     fake = portal(start_response=1)
     typed, failed, undelivered = type_utterances(qtbot, "portal", ["First words.", "More words."])

@@ -62,6 +62,40 @@ def test_xtest_types_non_ascii_into_a_real_x_application_every_time(desktop, xte
         typer.close()
 
 
+def test_a_modifier_let_go_while_typing_is_not_left_pressed(desktop, xterm):
+    # The hotkey's Ctrl, still held when an utterance is typed and let go meanwhile: pressing
+    # it again after typing (as xdotool --clearmodifiers does) left Ctrl down for every app.
+    import threading
+
+    from Xlib import XK, display
+
+    term = xterm("modifier-target")
+    term.focus()
+    d = display.Display()
+    ctrl = d.keysym_to_keycode(XK.string_to_keysym("Control_L"))
+
+    def ctrl_down() -> bool:
+        return bool(d.query_keymap()[ctrl // 8] & (1 << (ctrl % 8)))
+
+    text = "the quick brown fox jumps over the lazy dog " * 3
+    subprocess.run(["xdotool", "keydown", "Control_L"], check=True, env=term.env)
+    assert ctrl_down()
+    typer = XTestTyper()
+    typing = threading.Thread(target=typer.send, args=(text + "\n",))
+    typing.start()
+    wait_until(lambda: len(term.shown_text()) > 5, 10, "typing to be under way")
+    subprocess.run(["xdotool", "keyup", "Control_L"], check=True, env=term.env)  # the user lets go
+    typing.join(30)
+    try:
+        assert not ctrl_down(), "Ctrl is stuck down after typing"
+        assert wait_until(lambda: term.out.exists() and term.out.read_text().endswith("\n"), 10,
+                          "the line in OUT") and term.out.read_text() == text + "\n"
+    finally:
+        subprocess.run(["xdotool", "keyup", "Control_L"], env=term.env)
+        typer.close()
+        d.close()
+
+
 def test_spare_keycodes_are_given_back_on_close(desktop):
     from Xlib import display
 

@@ -102,30 +102,28 @@ class XTestTyper:
         from Xlib.ext import xtest
 
         shift = d.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
-        held = self._held_modifiers(d)
-        for keycode in held:  # a still-held Ctrl or Alt would turn letters into shortcuts
+        # A still-held Ctrl or Alt (the hotkey's, say) would turn letters into shortcuts, so it
+        # is let go. It is not pressed again afterwards, as xdotool's --clearmodifiers does: a
+        # key the user released meanwhile would then stay down for every app (a stuck Ctrl).
+        # A key the user still holds just counts as up until they press it again.
+        for keycode in self._held_modifiers(d):
             xtest.fake_input(d, X.KeyRelease, keycode)
-        try:
-            start = 0
-            while start < len(keysyms):
-                end = self._bind_missing(d, keysyms, start)
-                for keysym in keysyms[start:end]:
-                    keycode, needs_shift = self._key_for(d, keysym)
-                    if needs_shift:
-                        xtest.fake_input(d, X.KeyPress, shift)
-                    xtest.fake_input(d, X.KeyPress, keycode)
-                    xtest.fake_input(d, X.KeyRelease, keycode)
-                    if needs_shift:
-                        xtest.fake_input(d, X.KeyRelease, shift)
-                    d.sync()
-                    time.sleep(_KEY_PAUSE)
-                start = end
-                if start < len(keysyms):
-                    time.sleep(_REBIND_PAUSE)
-        finally:
-            for keycode in held:
+        start = 0
+        while start < len(keysyms):
+            end = self._bind_missing(d, keysyms, start)
+            for keysym in keysyms[start:end]:
+                keycode, needs_shift = self._key_for(d, keysym)
+                if needs_shift:
+                    xtest.fake_input(d, X.KeyPress, shift)
                 xtest.fake_input(d, X.KeyPress, keycode)
-            d.sync()
+                xtest.fake_input(d, X.KeyRelease, keycode)
+                if needs_shift:
+                    xtest.fake_input(d, X.KeyRelease, shift)
+                d.sync()
+                time.sleep(_KEY_PAUSE)
+            start = end
+            if start < len(keysyms):
+                time.sleep(_REBIND_PAUSE)
 
     def _key_for(self, d, keysym: int) -> tuple[int, bool]:
         """A keycode producing ``keysym`` at level 1 (plain) or 2 (Shift) of the first group."""

@@ -143,10 +143,13 @@ class DictateAnywhere(QObject):
         self.window.toggle_dictation()
 
     def _push_to_talk_down(self) -> None:
+        # Until the key is up, keys typed would go to our own grab (FocusedAppTyping).
+        self.typing.hold()
         if not self.window.dictation.active:
             self.window.toggle_dictation()
 
     def _push_to_talk_up(self) -> None:
+        self.typing.release()
         if self.window.dictation.active:
             self.window.dictation.stop()
 

@@ -4,6 +4,10 @@ Typing blocks until the target has taken the keys, so it runs on one worker thre
 a queue: the GUI stays live and utterances arrive in the order they were said. If typing
 fails, the text is handed back (``undelivered``) so the window can keep it: nothing said
 is lost.
+
+While a push-to-talk key is held, utterances are kept back (``hold``/``release``): X gives
+the whole keyboard, typed keys included, to the program whose grabbed key is down, so text
+typed then would reach Voxpad's own grab instead of the focused app.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class FocusedAppTyping(QObject):
         self.method = "auto"
         self._queue: queue.Queue[str | None] = queue.Queue()  # None ends the worker
         self._before = ""  # what this dictation already typed (its tail), for spacing
+        self._held: list[str] | None = None  # utterances kept back while push-to-talk is held
         self._thread = threading.Thread(target=self._work, name="focused-app-typing", daemon=True)
         self._thread.start()
 
@@ -39,7 +44,19 @@ class FocusedAppTyping(QObject):
         """A new dictation starts a new sentence in whatever app has focus."""
         self._before = ""
 
+    def hold(self) -> None:
+        """Keep utterances back until ``release()`` (a push-to-talk key is down)."""
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        """Type the utterances kept back, in order, and type new ones as they come again."""
+        held, self._held = self._held or [], None
+        for text in held:
+            self._queue.put(text)
+
     def shutdown(self) -> None:
+        self.release()
         self._queue.put(None)
 
     def insert(self, text: str) -> None:
@@ -47,7 +64,10 @@ class FocusedAppTyping(QObject):
         if not joined:
             return
         self._before = (self._before + joined)[-40:]
-        self._queue.put(joined)
+        if self._held is not None:
+            self._held.append(joined)
+        else:
+            self._queue.put(joined)
 
     def _work(self) -> None:
         while True:
