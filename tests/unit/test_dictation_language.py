@@ -132,6 +132,38 @@ def test_auto_detects_spanish_and_french_speech(base_multilingual, espeak_speech
         assert wer([_FOREIGN[language]], [text]) <= 0.2, text
 
 
+def test_a_speaker_who_changes_language_between_sentences_is_followed(base_multilingual, clips,
+                                                                      espeak_speech) -> None:
+    english, english_text = clips["jfk"]
+    spanish = load_audio_file(espeak_speech("es", _FOREIGN["es"]))
+    audio = np.concatenate([english, np.zeros(16000, dtype=np.float32), spanish])
+
+    from voxpad.ui.dictation_controller import DictationController
+
+    controller = DictationController(engines=None)  # its handler tells the window the language
+    reported: list[str] = []
+    controller.language_detected.connect(reported.append)
+    events: list[DictationEvent] = []
+    dictation = StreamingDictation(base_multilingual, lambda e: (events.append(e), controller._emit_event(e)),
+                                   language=None)
+    controller._dictation = dictation
+    audio = np.concatenate([audio, np.zeros(16000, dtype=np.float32)])
+    for start in range(0, len(audio), BLOCK):
+        dictation.feed(audio[start:start + BLOCK])
+    dictation.finish()
+
+    assert reported == ["en", "es"]  # the status line says each
+    finals = [event for event in events if event.kind == "final" and event.text]
+    languages = [event.language for event in finals]
+    assert languages[0] == "en" and languages[-1] == "es", languages
+    assert languages == sorted(languages, key=["en", "es"].index), "it went back and forth"
+    assert dictation.spoken_language == "es"
+    spanish_text = " ".join(event.text for event in finals if event.language == "es")
+    assert wer([_FOREIGN["es"]], [spanish_text]) <= 0.3, spanish_text
+    english_said = " ".join(event.text for event in finals if event.language == "en")
+    assert wer([english_text], [english_said]) <= 0.3, english_said
+
+
 def test_a_chosen_language_is_used_as_is(base_multilingual, clips) -> None:
     audio, _reference = clips["jfk"]
     decoder = ShortContextDecoder(base_multilingual, language="de")
@@ -169,6 +201,56 @@ def test_when_a_detection_settles_the_language(tiny_en, seconds, ranking, return
     decoder._model = _DetectOnlyFake(ranking)
     assert decoder._detect(None, seconds) == returned
     assert decoder.language == settled
+
+
+class _NoDetectFake:
+    """Stands in for the model when no detection may happen: calling it fails the test."""
+
+    def detect_language(self, _encoded):
+        raise AssertionError("detected although the settled language should have been used")
+
+
+DE, ZH_UNSURE, EN, PT_UNSURE = [("<|de|>", 0.98)], [("<|zh|>", 0.55), ("<|en|>", 0.30)], [("<|en|>", 0.99)], \
+    [("<|pt|>", 0.40), ("<|es|>", 0.35)]
+
+
+@pytest.mark.parametrize("detections, settled, still_checking", [
+    ([(1.5, DE), (1.8, DE)], "en", True),  # too short to tell: not even asked
+    ([(2.0, DE)], "en", True),  # one sure answer: wait for the next decode to say it again
+    ([(2.0, DE), (2.4, DE)], "de", False),  # twice in a row: follow the speaker
+    ([(2.0, DE), (2.4, ZH_UNSURE), (2.8, DE)], "en", True),  # not in a row: still waiting
+    ([(2.0, DE), (2.4, [("<|th|>", 0.96)])], "en", True),  # two different answers: neither
+    ([(2.0, ZH_UNSURE), (2.4, EN)], "en", False),  # sure it is the same: done for this utterance
+    ([(2.0, ZH_UNSURE), (4.0, PT_UNSURE)], "en", False),  # 4 s and still unsure: keep
+    ([(3.8, DE), (4.2, DE)], "de", False),  # an answer pending at 4 s may still be confirmed
+])
+def test_when_a_new_utterance_changes_the_settled_language(tiny_en, detections, settled, still_checking) -> None:
+    decoder = ShortContextDecoder(tiny_en)
+    decoder.language, decoder._detecting = "en", True  # as a multilingual "auto" decoder that settled
+    decoder.recheck_language()
+    for seconds, ranking in detections:
+        decoder._model = _DetectOnlyFake(ranking) if seconds >= decoder.detect_seconds else _NoDetectFake()
+        used = decoder._language_for(None, seconds)
+        assert used == decoder.language  # each decode is in the language settled at that point
+    assert decoder.language == settled
+    if not still_checking:  # later decodes of the utterance use the language without detecting
+        decoder._model = _NoDetectFake()
+        assert decoder._language_for(None, 5.0) == settled
+
+
+def test_without_a_new_utterance_the_settled_language_is_not_checked(tiny_en) -> None:
+    decoder = ShortContextDecoder(tiny_en)
+    decoder.language, decoder._detecting = "en", True
+    decoder._model = _NoDetectFake()
+    assert decoder._language_for(None, 10.0) == "en"
+
+
+def test_a_chosen_language_is_never_rechecked(tiny_en) -> None:
+    decoder = ShortContextDecoder(tiny_en)
+    decoder.language, decoder._detecting = "de", False  # as a multilingual decoder told "de"
+    decoder.recheck_language()
+    decoder._model = _NoDetectFake()
+    assert decoder._language_for(None, 10.0) == "de"
 
 
 # -- the window's hook ------------------------------------------------------------------------

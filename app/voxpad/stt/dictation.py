@@ -24,8 +24,10 @@ Why it is fast enough for a 2-core CPU with tiny.en:
 
 Language: a chosen one is used as is; an English-only model (tiny.en) decodes English; "auto"
 (None) with a multilingual model detects it from the encoder output each decode computes
-anyway, and the first decode of at least 2 s of audio that is sure of it settles it for the
-rest of the dictation (see fast_decoder). Every event says which language its text is in.
+anyway, and the first decode of at least 2 s of audio that is sure of it settles it. Each
+later utterance checks it again from 2 s of audio, and two sure detections in a row of
+another language change it, so a speaker who changes language between sentences is followed
+(see fast_decoder). Every event says which language its text is in.
 
 Silero VAD runs incrementally on 32 ms windows; only audio the VAD calls speech reaches
 Whisper, and the model's no-speech/log-prob guard drops the rest, so silence, breathing and
@@ -269,6 +271,7 @@ class StreamingDictation:
         self._last_partial_at = 0
         self._previous_end = 0  # where the last emitted utterance ended
         self._previous_text = ""  # what it said: context for the next decode
+        self._previous_language: str | None = None  # the language it was decoded in
         self._interval = self._partial_interval
         self._behind_limit = _samples(0.4)
         self._start_utterance_text()
@@ -276,6 +279,7 @@ class StreamingDictation:
     def _start_utterance_text(self) -> None:
         self._partial_text: str | None = None
         self._committed: list[str] = []  # words settled by LocalAgreement in this utterance
+        self._committed_language: str | None = None  # the language they were decoded in
         # (audio end, words) of this utterance's recent partial decodes, oldest first.
         self._hypotheses: list[tuple[int, list[str]]] = []
 
@@ -301,6 +305,8 @@ class StreamingDictation:
                 self._speech_samples = end - start
                 self._last_partial_at = end
                 self._start_utterance_text()
+                if self._decoder is not None:
+                    self._decoder.recheck_language()
             else:
                 # Idle: keep only what a future utterance's preroll could need.
                 self._buffer.drop_before(end - self._preroll)
@@ -386,9 +392,13 @@ class StreamingDictation:
         committed = " ".join(self._committed)
         decoded = self._get_decoder().decode(audio, beam_size=beam_size, committed=committed,
                                              previous=self._previous_text if prompt else "",
-                                             revisable=revisable)
+                                             revisable=revisable, committed_language=self._committed_language,
+                                             previous_language=self._previous_language)
         self.decode_seconds += time.perf_counter() - began
         self._decoded_language = decoded.language
+        if self._committed and decoded.language != self._committed_language:
+            # The speaker changed language: previews settled in the old one are not what was said.
+            self._committed, self._hypotheses = [], []
         added = decoded.text
         if not self._committed and (decoded.hallucination or _WORDLESS.match(added)):
             log.debug("Dropped likely hallucination %r (no_speech %.2f, logprob %.2f)",
@@ -438,7 +448,7 @@ class StreamingDictation:
         self._start_utterance_text()
         self._previous_end = end
         if text:
-            self._previous_text = text
+            self._previous_text, self._previous_language = text, self._decoded_language
         if text or had_partial:
             self._on_event(DictationEvent("final", text, end / SAMPLE_RATE, self._decoded_language))
 
@@ -467,7 +477,7 @@ class StreamingDictation:
         if reference is not None:
             settled = agreed_prefix(self._hypotheses[reference][1], words)
             if settled > len(self._committed):
-                self._committed = words[:settled]
+                self._committed, self._committed_language = words[:settled], self._decoded_language
             del self._hypotheses[:reference]
         self._hypotheses.append((end, words))
         text = " ".join(words)

@@ -17,11 +17,17 @@ Language "auto" (None) with a multilingual model: each decode detects the langua
 encoder output it computes anyway (CTranslate2's detect_language on it is one decoder step,
 ~25 ms with base, against ~1.1-2.5 s for faster-whisper's own 30 s detection pass), and the
 first decode of at least ``detect_seconds`` of audio that is sure enough settles it for every
-later decode. English-only models (tiny.en) always decode English and detect nothing.
+later decode. At each new utterance (``recheck_language``) its decodes of that length detect
+once more until one is sure; two sure detections in a row of the same other language replace
+the settled one (a bilingual speaker may change language between sentences). One is not
+enough: on espeak's French after 0.37 s of silence, 2 s of audio said "th" at 0.96 and 3 s
+"fr". Unsure or short audio keeps the settled language. English-only models (tiny.en) always
+decode English and detect nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import zlib
@@ -34,6 +40,8 @@ from voxpad.audio.blocks import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from voxpad.stt.recognizer import SpeechRecognizer
+
+log = logging.getLogger(__name__)
 
 # Same hallucination guards as SpeechRecognizer (see recognizer.py for where they come from).
 _NO_SPEECH_PROB = 0.6
@@ -106,6 +114,9 @@ class ShortContextDecoder:
         self._tokenizers: dict[str | None, Tokenizer] = {}
         # The language every decode uses; None: not settled yet, each decode detects it.
         self.language: str | None = (language or None) if self.multilingual else "en"
+        self._detecting = self.multilingual and not language  # "auto"
+        self._recheck = False  # a new utterance's long-enough decodes detect again
+        self._other_language: str | None = None  # a recheck's sure answer, waiting for a second
         self.detect_seconds = detect_seconds
         self._tokenizer = self._tokenizer_for(self.language or "en")  # special tokens, text decoding
         self._suppress = get_suppressed_tokens(self._tokenizer, [-1])
@@ -120,14 +131,42 @@ class ShortContextDecoder:
             self._tokenizers[key] = Tokenizer(self._hf_tokenizer, self.multilingual, task="transcribe", language=key)
         return self._tokenizers[key]
 
+    def recheck_language(self) -> None:
+        """A new utterance begins: with "auto", check its language once it is long enough to tell."""
+        self._recheck = self._detecting and self.language is not None
+        self._other_language = None
+
+    def _language_for(self, encoded, duration: float) -> str:
+        """The language to decode ``encoded`` in: the settled one, or what detection says."""
+        if self.language is not None and not (self._recheck and duration >= self.detect_seconds):
+            return self.language
+        return self._detect(encoded, duration)
+
     def _detect(self, encoded, duration: float) -> str:
-        """The language of the encoded audio; settles :attr:`language` once the audio says it clearly."""
+        """The language of the encoded audio; settles :attr:`language` once the audio says it
+        clearly, and changes a settled one on a recheck only for a sure detection."""
         ranked = self._model.detect_language(encoded)[0]
         token, probability = ranked[0]
-        language = token[2:-2]  # "<|de|>"
-        if duration >= self.detect_seconds and (probability >= _DETECT_CONFIDENT or duration >= _DETECT_ANYWAY_SECONDS):
-            self.language = language
-        return language
+        detected = token[2:-2]  # "<|de|>"
+        if self.language is None:
+            if duration >= self.detect_seconds and (probability >= _DETECT_CONFIDENT
+                                                    or duration >= _DETECT_ANYWAY_SECONDS):
+                self.language = detected
+            return detected
+        # A recheck. The settled language confirmed: done. Another one, sure: it takes over when
+        # the next decode says it again. Unsure: asked again of a longer decode, up to 4 s.
+        sure = probability >= _DETECT_CONFIDENT
+        if sure and detected != self.language and self._other_language != detected:
+            self._other_language = detected
+            return self.language
+        if sure and detected != self.language:
+            log.info("The dictated language changed from %s to %s (p=%.2f).", self.language, detected, probability)
+            self.language = detected
+        if sure or (duration >= _DETECT_ANYWAY_SECONDS and self._other_language is None):
+            self._recheck = False
+        if not sure:
+            self._other_language = None  # the two sure answers must come in a row
+        return self.language
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """Log-mel features of ``audio`` followed by silence, ``pad_to``-second multiples long."""
@@ -144,7 +183,8 @@ class ShortContextDecoder:
         return np.ascontiguousarray(features[:, :frames], dtype=np.float32)
 
     def decode(self, audio: np.ndarray, *, beam_size: int = 1, committed: str = "", previous: str = "",
-               revisable: bool = False, _depth: int = 0, _language: str | None = None) -> Decoded:
+               revisable: bool = False, committed_language: str | None = None,
+               previous_language: str | None = None, _depth: int = 0, _language: str | None = None) -> Decoded:
         """The text of ``audio`` after ``committed`` (forced as the start), raw with its leading space.
 
         ``previous`` is text said just before (the last utterance): given as Whisper's
@@ -165,6 +205,12 @@ class ShortContextDecoder:
         Partials agreeing on the first words can settle a mishearing made while those words
         were the newest audio ("The bridge canoe" for "The birch canoe"); the whole utterance
         heard at once corrects it.
+
+        ``committed_language`` / ``previous_language``: what those texts were decoded in. When
+        this decode is in another language (the speaker changed language), the previous text is
+        not given (Whisper translates into the prompt's language: espeak's Spanish came out as
+        "Good days, today I want to write a letter…"), and the committed words, previews in the
+        old language, are replaced (``Decoded.revised``).
         """
         import ctranslate2
 
@@ -178,7 +224,11 @@ class ShortContextDecoder:
         revised = False
         with self._lock:
             encoded = self._model.encode(ctranslate2.StorageView.from_array(features[None]), to_cpu=False)
-            language = _language or self.language or self._detect(encoded, duration)
+            language = _language or self._language_for(encoded, duration)
+            if previous_language not in (None, language):
+                previous = ""
+            if committed.strip() and committed_language not in (None, language):
+                committed, revised = "", True
             tokenizer = self._tokenizer_for(language)
             prompt = []
             if previous.strip():

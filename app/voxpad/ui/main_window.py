@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
         self.live_text.insert_final(command.text)
 
     def _dictation_language(self, code: str) -> None:
-        """With "Detect automatically", say which language dictation settled on (it keeps it)."""
+        """With "Detect automatically", say which language dictation settled on, and each change."""
         if self.dictation.language is None:
             name = QLocale(code).languageToString(QLocale(code).language())
             self.set_status(f"Listening… the language is {name}. Press Stop or Ctrl+D to finish.")

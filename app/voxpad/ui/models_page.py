@@ -210,7 +210,8 @@ class ModelsDialog(QDialog):
             self.language.setEnabled(False)
             return
         self.language.setEnabled(True)
-        # Live dictation settles the language from its first ~2 s of speech (stt/fast_decoder).
+        # Live dictation settles the language from its first ~2 s of speech and checks it again at
+        # each new utterance (stt/fast_decoder).
         self.language.addItem("Detect automatically", _AUTO)
         for code in model.languages:
             self.language.addItem(code, code)
