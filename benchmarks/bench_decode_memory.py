@@ -42,9 +42,10 @@ import threading
 import time
 from pathlib import Path
 
+from soak import READ_TEXT, rss_mb  # the soak's own sentence and RSS reading (this script's folder)
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT.parent / "shared" / "testdata" / "speech"
-READ_TEXT = "This is the read aloud part of the soak test. Dictation resumes after this sentence."
 
 CYCLES = 10  # soak-like cycles after the warm-up passes: a session of decodes, then a read
 DECODES_PER_CYCLE = 6
@@ -63,14 +64,6 @@ VARIANTS: dict[str, tuple[dict[str, str], str]] = {
     "glibc_default": ({"MALLOC_ARENA_MAX": "8", "MALLOC_MMAP_THRESHOLD_": "131072"},
                       "no arena cap, glibc's default (dynamic) mmap threshold start"),
 }
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def ct2_library() -> ctypes.CDLL | None:
@@ -250,9 +243,10 @@ def reads_child(variant: str, count: int) -> None:
     print(json.dumps({"variant": variant, "rows": rows[1:], "warm": rows[0]}), flush=True)
 
 
-def run_reads(variant: str, count: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--reads", str(count), "--child", variant],
-                          capture_output=True, text=True, timeout=1800)
+def run_child_process(variant: str, arguments: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run this script as ``--child VARIANT`` with ``arguments``; the JSON its last line prints."""
+    done = subprocess.run([sys.executable, __file__, *arguments, "--child", variant],
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"{variant} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -262,7 +256,7 @@ def reads_main(count: int, runs: int, variants: list[str]) -> None:
     results: dict[str, list[dict]] = {name: [] for name in variants}
     for run in range(runs):
         for name in variants:  # one at a time: read times are compared
-            results[name].append(run_reads(name, count))
+            results[name].append(run_child_process(name, ["--reads", str(count)]))
             rows = results[name][-1]["rows"]
             print(f"run {run + 1} {name}: RSS " + " ".join(f"{r[0]:.0f}" for r in rows), file=sys.stderr, flush=True)
     print(f"{count} reads per run (after one warm-up read), {runs} runs, loadavg {os.getloadavg()[0]:.1f}")
@@ -276,15 +270,6 @@ def reads_main(count: int, runs: int, variants: list[str]) -> None:
               f"{statistics.median(row[2] for r in runs_ for row in r['rows']):>17.3f}")
     for name in variants:
         print(f"  {name}: {READ_VARIANTS[name]}")
-
-
-def run_child(variant: str, seed: int) -> dict:
-    env = {**os.environ, **VARIANTS[variant][0]}
-    done = subprocess.run([sys.executable, __file__, "--child", variant, "--seed", str(seed)],
-                          env=env, capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        raise RuntimeError(f"{variant} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -317,7 +302,7 @@ def main() -> int:
 
     jobs = [(run, name) for run in range(args.runs) for name in variants]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for (run, name), result in zip(jobs, pool.map(lambda job: run_child(job[1], seed=job[0] + 1), jobs)):
+        for (run, name), result in zip(jobs, pool.map(lambda job: run_child_process(job[1], ["--seed", str(job[0] + 1)], VARIANTS[job[1]][0]), jobs)):
             results[name].append(result)
             print(f"run {run + 1} {name}: " + " ".join(f"{s['rss']:.0f}" for s in result["steps"]),
                   file=sys.stderr, flush=True)
