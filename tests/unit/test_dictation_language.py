@@ -159,7 +159,9 @@ def test_a_speaker_who_changes_language_between_sentences_is_followed(base_multi
     assert languages == sorted(languages, key=["en", "es"].index), "it went back and forth"
     assert dictation.spoken_language == "es"
     spanish_text = " ".join(event.text for event in finals if event.language == "es")
-    assert wer([_FOREIGN["es"]], [spanish_text]) <= 0.3, spanish_text
+    # Spanish words, not a translation (with the English prompt it was 1.13). Not an accuracy
+    # bound: base heard "un acartamierma" for "una carta a mi hermana" (0.33) in 2 of 9 runs.
+    assert wer([_FOREIGN["es"]], [spanish_text]) <= 0.4, spanish_text
     english_said = " ".join(event.text for event in finals if event.language == "en")
     assert wer([english_text], [english_said]) <= 0.3, english_said
 
