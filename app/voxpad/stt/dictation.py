@@ -58,6 +58,23 @@ __all__ = ["DictationEvent", "StreamingDictation", "VoiceActivity", "agreed_pref
 log = logging.getLogger(__name__)
 
 _WORDLESS = re.compile(r"^[\W_]*$")
+# The previous-text prompt while a dictation has no text yet and fewer than _STYLE_BELOW_WORDS
+# words are committed. With no prompt tiny.en writes like unpunctuated captions, and worse: the
+# 7 clips, each as a new dictation, began "stuff it into you", "after early nightfall …
+# brothels", "the birch canoe"; a first utterance decoded from a backlog (no previews, nothing
+# committed: the model still loading under CPU load) gave "and sold my fellow america" or
+# "Check it." (CI, twice); with only "And" committed, the beam final gave "so am i fell in
+# americans", and that lower-case text, as the next prompt, gave "AS NOT!". With the prompt:
+# on the 7 clips as new dictations, WER 4.63 % as before with 0.05 s blocks (6.48 % counting
+# "1 and 3" for "one and three", its only change), 8.33 % against 10.19 % with 3 s blocks; the
+# app's e2e dictation under two busy loops passed 8 of 8 runs (before: 10 of 12). "Okay." and
+# "Hi, how are you? Fine." measured the same. On later decodes it hurts: prompted beam finals
+# drifted ("flower fat and sauce") and WER rose to 8.33 %, so it stops at 3 committed words.
+# A prompt also makes noise look like speech (no-speech probability 0.74 -> 0.43 on a noise
+# burst, which then said "Hi."), so whether there is speech at all is still the plain
+# decode's to say. English only: a prompt's language is the one Whisper writes in.
+_STYLE_PROMPT = "Hello."
+_STYLE_BELOW_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -390,10 +407,17 @@ class StreamingDictation:
         began = time.perf_counter()
         self.decodes += 1
         committed = " ".join(self._committed)
-        decoded = self._get_decoder().decode(audio, beam_size=beam_size, committed=committed,
-                                             previous=self._previous_text if prompt else "",
-                                             revisable=revisable, committed_language=self._committed_language,
-                                             previous_language=self._previous_language)
+        decoder = self._get_decoder()
+        options = dict(beam_size=beam_size, committed=committed, revisable=revisable,
+                       committed_language=self._committed_language)
+        styled = not self._previous_text and len(self._committed) < _STYLE_BELOW_WORDS
+        decoded = decoder.decode(audio, previous=_STYLE_PROMPT if styled else self._previous_text if prompt else "",
+                                 previous_language="en" if styled else self._previous_language, **options)
+        if styled and not committed and decoded.language == "en":
+            # Whether this is speech at all is the plain decode's to say (see _STYLE_PROMPT).
+            plain = decoder.decode(audio, **options)
+            if plain.hallucination or _WORDLESS.match(plain.text):
+                decoded = plain
         self.decode_seconds += time.perf_counter() - began
         self._decoded_language = decoded.language
         if self._committed and decoded.language != self._committed_language:
