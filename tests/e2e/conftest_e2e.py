@@ -92,12 +92,30 @@ def recording_streams(env) -> int:
     return len([line for line in out.stdout.splitlines() if line.strip()])
 
 
+def captured_bytes(app: RunningApp) -> int:
+    """Audio the app's dictation has received so far: the sizes of its journals' audio files."""
+    root = Path(app.env["VOXPAD_DATA_DIR"]) / "journal"
+    return sum(path.stat().st_size for path in root.glob("*/audio.s16le"))
+
+
+def wait_for_the_microphone(app: RunningApp, streams_before: int, bytes_before: int) -> None:
+    """Until the app's dictation receives sound, as a person waits for "Listening…" to speak.
+
+    A capture stream counted by the sound server is not yet one that records: PortAudio opens
+    a stream, and opens another to start, and under CI load the words played in between
+    (1.4 s of jfk once) were never heard. The journal growing is the app's own proof.
+    """
+    wait_until(lambda: recording_streams(app.env) > streams_before, 15, "the microphone to open")
+    wait_until(lambda: captured_bytes(app) > bytes_before, 15, "the microphone to deliver sound")
+
+
 def dictate_clip(app: RunningApp, wav: Path, close_timeout: float) -> None:
     """Ctrl+D, play ``wav`` into the sink (what the microphone hears), Ctrl+D; returns once the
     app has closed its microphone again (its last words are then being decoded)."""
     before = recording_streams(app.env)
+    captured = captured_bytes(app)
     app.key("ctrl+d")
-    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
+    wait_for_the_microphone(app, before, captured)
     app.desktop.play(wav)
     app.key("ctrl+d")
     wait_until(lambda: recording_streams(app.env) == before, close_timeout, "the microphone to close")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest_e2e import recording_streams, wait_until
+from conftest_e2e import captured_bytes, recording_streams, wait_for_the_microphone, wait_until
 from speech_metrics import wer
 from voxpad import recovery
 from voxpad.audio import journal
@@ -35,9 +35,9 @@ def test_kill_9_mid_dictation_then_recover_everything(launch, desktop, tmp_path,
     app.wait_for_window("notes.txt")
     app.focus()
     app.xdotool("type", "--delay", "20", "Dear diary.")
-    before = recording_streams(app.env)
+    before, captured = recording_streams(app.env), captured_bytes(app)
     app.key("ctrl+d")
-    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
+    wait_for_the_microphone(app, before, captured)
     [folder] = wait_until(lambda: _sessions(data_dir), 10, "the journal folder")
     wait_until(lambda: (recovery.read_autosave(folder) or recovery.AutosaveSnapshot("")).text == "Dear diary.",
                10, "the typed text to be autosaved")

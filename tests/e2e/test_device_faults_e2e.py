@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_e2e import RunningApp, wait_until
+from conftest_e2e import RunningApp, captured_bytes, wait_until
 from speech_metrics import wer
 
 pytestmark = pytest.mark.e2e
@@ -110,8 +110,10 @@ def test_server_down_at_start_dies_mid_dictation_and_comes_back(sound, desktop, 
 
         # 2. The server comes up: dictation works without restarting the app.
         sound.start()
+        captured = captured_bytes(app)
         app.key("ctrl+d")
         wait_until(lambda: sound.streams("source-outputs") == 1, 20, "the microphone to open")
+        wait_until(lambda: captured_bytes(app) > captured, 20, "the microphone to deliver sound")
         sound.play(jfk_wav)
         # 3. The server dies mid-dictation (after the speech): what was heard is still written.
         sound.kill()
@@ -122,8 +124,10 @@ def test_server_down_at_start_dies_mid_dictation_and_comes_back(sound, desktop, 
 
         # 4. Back again: dictation works again in the same process.
         sound.start()
+        captured = captured_bytes(app)
         app.key("ctrl+d")
         wait_until(lambda: sound.streams("source-outputs") == 1, 20, "the microphone to reopen")
+        wait_until(lambda: captured_bytes(app) > captured, 20, "the microphone to deliver sound")
         sound.play(jfk_wav)
         app.key("ctrl+d")
         wait_until(lambda: sound.streams("source-outputs") == 0, 30, "the microphone to close")

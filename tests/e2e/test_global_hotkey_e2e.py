@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_e2e import hear_reading, recording_streams, wait_until
+from conftest_e2e import captured_bytes, hear_reading, recording_streams, wait_for_the_microphone, wait_until
 from number_words import spoken_wer
 from speech_metrics import wer
 from xterm_target import xterm  # noqa: F401  (fixture)
@@ -39,9 +39,9 @@ def _unchanged_for(read, seconds: float) -> bool:
 
 
 def dictate_with_hotkey(app, desktop, clip: Path, press, release) -> float:
-    before = recording_streams(app.env)
+    before, captured = recording_streams(app.env), captured_bytes(app)
     press()
-    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
+    wait_for_the_microphone(app, before, captured)
     desktop.play(clip)
     release()
     return time.monotonic()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest_e2e import recording_streams, wait_until  # noqa: F401  (see conftest)
+from conftest_e2e import captured_bytes, recording_streams, wait_for_the_microphone, wait_until  # noqa: F401  (see conftest)
 from speech_metrics import normalise, wer
 
 pytestmark = pytest.mark.e2e
@@ -33,9 +33,9 @@ def test_words_reach_the_document_while_the_clip_still_plays(launch, desktop, tm
     doc.write_text("")
     app = launch("--open", str(doc))
     app.wait_for_window("live.txt")
-    before = recording_streams(app.env)
+    before, captured = recording_streams(app.env), captured_bytes(app)
     app.key("ctrl+d")
-    wait_until(lambda: recording_streams(app.env) > before, 15, "the microphone to open")
+    wait_for_the_microphone(app, before, captured)
     player = desktop.play(talk, wait=False)
     try:
         def saved_words():
