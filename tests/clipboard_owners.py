@@ -68,7 +68,7 @@ class XclipOwner:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         from polling import wait_until
 
-        wait_until(lambda: target in clipboard_targets(), 10, f"xclip to offer {target} on the clipboard")
+        wait_until(lambda: target in clipboard_targets(), 30, f"xclip to offer {target} on the clipboard")
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -85,8 +85,16 @@ def clipboard_read(target: str) -> bytes:
 
 
 def clipboard_targets() -> set[str]:
-    result = subprocess.run(["xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"], capture_output=True,
-                            text=True, timeout=30)
+    """The CLIPBOARD's TARGETS; empty while no owner answers (the poll that called it asks again).
+
+    Once in a CI run, xclip -o waited 30 s for an answer right after the test started a new
+    owner; the cause was not found, so a stuck request now counts as "not offered yet".
+    """
+    try:
+        result = subprocess.run(["xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"], capture_output=True,
+                                text=True, timeout=5)
+    except subprocess.TimeoutExpired:
+        return set()
     return set(result.stdout.split()) if result.returncode == 0 else set()
 
 
