@@ -150,8 +150,8 @@ def transcribe_recording(recording: Path) -> str:
 def hear_reading(desktop, app: RunningApp, recording: Path, start_reading) -> str:
     """Record the speaker while ``start_reading()`` makes ``app`` read aloud; what the model hears.
 
-    Starts only once the recorder is attached (so the first word is recorded), and waits for
-    the speech followed by silence: the reading ended.
+    Starts only once sound reaches the recording (so the first word is recorded), and waits
+    for the speech followed by silence: the reading ended.
     """
     # Not until sound reaches the file: an idle null sink first feeds a new recorder up to
     # ~2 s after it attaches. Counting attached streams and sleeping 0.5 s let CI runs record

@@ -86,7 +86,7 @@ def test_hotkey_types_speech_into_the_focused_xterm(launch, desktop, xterm, jfk_
     assert app.process.poll() is None, "voxpad exited: " + app.read_log()
 
 
-def test_push_to_talk_types_while_the_key_is_held(launch, desktop, xterm, tmp_path, speech_clips):
+def test_push_to_talk_types_what_was_said_once_the_key_is_let_go(launch, desktop, xterm, tmp_path, speech_clips):
     config = tmp_path / "config"
     config.mkdir()
     (config / "settings.json").write_text(json.dumps({"push_to_talk_hotkey": "Ctrl+Alt+P"}))
