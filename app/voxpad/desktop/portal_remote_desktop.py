@@ -77,6 +77,12 @@ class RemoteDesktopPortal(MessageGenerator):
         return new_method_call(self, "NotifyKeyboardKeysym", "oa{sv}iu", (session_handle, options, keysym, state))
 
 
+def _portal_property(router: DBusRouter, name: str) -> int:
+    """An unsigned-integer property of the RemoteDesktop portal ("version", "AvailableDeviceTypes")."""
+    ((_signature, value),) = Proxy(Properties(RemoteDesktopPortal()), router, timeout=_CALL_TIMEOUT).get(name)
+    return int(value)
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, DBusErrorResponse):
         detail = exc.data[0] if exc.data and isinstance(exc.data[0], str) else ""
@@ -169,9 +175,7 @@ class PortalTyper:
             return False
         try:
             with DBusRouter(conn) as router:
-                properties = Proxy(Properties(RemoteDesktopPortal()), router, timeout=_CALL_TIMEOUT)
-                ((_signature, types),) = properties.get("AvailableDeviceTypes")
-                return bool(int(types) & KEYBOARD)
+                return bool(_portal_property(router, "AvailableDeviceTypes") & KEYBOARD)
         except _BUS_ERRORS as exc:
             log.info("The desktop portal offers no remote keyboard: %s", _describe(exc))
             return False
@@ -244,9 +248,7 @@ class PortalTyper:
 
     def _portal_version(self, router: DBusRouter) -> int:
         try:
-            ((_signature, version),) = Proxy(Properties(RemoteDesktopPortal()), router,
-                                             timeout=_CALL_TIMEOUT).get("version")
-            return int(version)
+            return _portal_property(router, "version")
         except _BUS_ERRORS as exc:
             log.info("The RemoteDesktop portal did not say its version (%s); taking version 1.", _describe(exc))
             return 1
